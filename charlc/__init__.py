@@ -1,0 +1,1 @@
+"""charlc: the Charl compiler."""

@@ -1,0 +1,1 @@
+"""Custom dialects: `charl`, the high-level dialect close to the language."""

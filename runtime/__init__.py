@@ -1,0 +1,1 @@
+"""The runtime: memref ABI, the CPU JIT and the GPU device."""
