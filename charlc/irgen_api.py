@@ -2,9 +2,14 @@
 modules that lower built-in calls, models, gradients, optimizers and quantization.
 
 Values are *pytrees*: a tensor or scalar is one `SSAValue`; a tuple is a `list` of pytrees; a model
-(or a model-shaped gradient) is a `dict[str, SSAValue]` from parameter path to value, in path order;
-an optimizer state is a `dict[str, list[SSAValue]]`-like pytree chosen by the optimizer module (its
-flattening must be deterministic: `flatten` returns leaves in a fixed order).
+(or a model-shaped gradient) is a `dict[str, SSAValue]` from parameter path to value, in path order.
+Flattening (`flatten`, `ir_types`, function signatures) is depth-first in insertion order:
+- `ModelType`: `{path: leaf}` in `ModelInfo.params` order.
+- `OptStateType("sgd", of)`: `{"velocity": <pytree of type of>}`.
+- `OptStateType("adam" | "adamw", of)`: `{"step": int32 scalar, "m": <pytree of>, "v": <pytree of>}`.
+- `QuantModelType(base, ...)`: `{path: leaf}` in the base model's path order, where every quantized
+  parameter (each rank-2 `weight` of a dense layer; each rank-2 parameter of a params-form model)
+  is two entries: `path` (the int8/int4 tensor, same shape) then `path + ".scale"` (float32).
 
 `charlc/irgen.py` implements `Gen`; `charlc/irgen_builtins*.py`, `charlc/irgen_models.py`,
 `charlc/irgen_train.py` implement `lower_builtin`, `lower_model_ctor`, `lower_forward`, `lower_grad`
@@ -77,6 +82,10 @@ class Gen(Protocol):
 
     def dims_of(self, value: SSAValue, t: Type, span: ast.Span) -> list[SSAValue]:
         """`index` values for the dynamic (`?`/symbolic) dims of `t`, read from `value`."""
+        ...
+
+    def symbol(self, inst: FnInstance) -> str:
+        """The symbol of `inst`'s function, generating it first if needed (for `charl.grad`)."""
         ...
 
     def call(self, inst: FnInstance, args: Sequence[PyTree], span: ast.Span) -> PyTree:
