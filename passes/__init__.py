@@ -1,1 +1,40 @@
+"""The pass registry: every pass charlc can run, by name.
 
+Our passes live one per file in this package (`convert-charl-to-linalg` is
+`passes/convert_charl_to_linalg.py`, class `ConvertCharlToLinalgPass`) and are listed in
+`available_passes`, the only registry; xDSL's generic passes are listed beside them.
+"""
+
+from __future__ import annotations
+
+from xdsl.passes import ModulePass
+
+# One-line summaries for upstream passes whose classes have no docstring.
+_UPSTREAM_SUMMARIES: tuple[tuple[str, str], ...] = (
+    ("canonicalize", "Applies the canonicalization patterns attached to ops, folds constants and removes dead code."),
+    ("cse", "Eliminates common subexpressions: merges identical side-effect-free ops."),
+    ("dce", "Removes ops whose results are unused and that have no side effects."),
+)
+
+
+def available_passes() -> dict[str, type[ModulePass]]:
+    """Every registered pass class, keyed by its pass name."""
+    from xdsl.transforms.canonicalize import CanonicalizePass
+    from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
+    from xdsl.transforms.dead_code_elimination import DeadCodeElimination
+
+    from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
+    from passes.convert_to_llvm import ConvertToLlvmPass
+
+    upstream: list[type[ModulePass]] = [CanonicalizePass, CommonSubexpressionElimination, DeadCodeElimination]
+    ours: list[type[ModulePass]] = [ConvertLinalgToLoopsPass, ConvertToLlvmPass]
+    return {p.name: p for p in [*upstream, *ours]}
+
+
+def summary(pass_class: type[ModulePass]) -> str:
+    """The first line of a pass's docstring (for upstream passes without one, our summary)."""
+    for name, text in _UPSTREAM_SUMMARIES:
+        if pass_class.name == name:
+            return text
+    doc = (pass_class.__doc__ or "").strip()
+    return doc.splitlines()[0].strip() if doc else ""

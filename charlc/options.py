@@ -1,0 +1,63 @@
+"""The options of one compilation, as a value: the CLI builds one, the Python API takes one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from charlc.pipeline import Stage
+
+CHARL_SUFFIXES: tuple[str, ...] = (".ch", ".charl")
+MLIR_SUFFIXES: tuple[str, ...] = (".mlir",)
+LANGUAGES: tuple[str, ...] = ("charl", "mlir")
+
+
+class UsageError(Exception):
+    """The command line asks for something charlc cannot do (exit status 2, one line)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything that decides what one compilation does and prints.
+
+    `pipeline` is a `-p` pass pipeline (`cse,canonicalize`, `pass{opt=v}`); when set it replaces the
+    stage table. `language` overrides the input's suffix (`charl` or `mlir`). The `print_ir_*`
+    fields name passes; the dumps go to stderr.
+    """
+
+    emit: str = "mlir"
+    target: str = "cpu"
+    stop_after: Stage | None = None
+    pipeline: str | None = None
+    output: str | None = None
+    language: str | None = None
+    split_input_file: bool = False
+    print_ir_after_all: bool = False
+    print_ir_after: tuple[str, ...] = ()
+    print_ir_before: tuple[str, ...] = ()
+    time_passes: bool = False
+    verify_each: bool = False
+    print_debuginfo: bool = False
+    print_op_generic: bool = False
+
+
+def language_of(path: str, options: Options) -> str:
+    """`charl` or `mlir`: `options.language` when given, else from the suffix of `path`.
+
+    Standard input (`-`) is MLIR unless `-x charl` says otherwise, as for `mlir-opt`.
+    """
+    if options.language is not None:
+        if options.language not in LANGUAGES:
+            raise UsageError(f"unknown input language '{options.language}'; use -x charl or -x mlir")
+        return options.language
+    if path == "-":
+        return "mlir"
+    suffix = PurePath(path).suffix
+    if suffix in CHARL_SUFFIXES:
+        return "charl"
+    if suffix in MLIR_SUFFIXES:
+        return "mlir"
+    known = ", ".join(CHARL_SUFFIXES + MLIR_SUFFIXES)
+    raise UsageError(f"cannot tell the language of '{path}' from its suffix ({known}); use -x charl or -x mlir")

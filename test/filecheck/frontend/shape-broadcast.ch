@@ -1,0 +1,4 @@
+// RUN: not charlc %s --emit=mlir 2>&1 | filecheck %s
+// CHECK: {{.*}}shape-broadcast.ch:4:9: error: cannot broadcast tensor<float32, [2, 3]> and tensor<float32, [4]> for `+`: dimensions 3 and 4 differ
+let a = zeros([2, 3])
+let b = a + zeros([4])
