@@ -7,6 +7,7 @@ Elementwise operators take operands of identical type: each operand is broadcast
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -104,8 +105,15 @@ def literal_value(e: ast.Expr) -> int | float | bool | None:
 INT_RANGES = {"int32": 32, "int64": 64, "int8": 8, "int4": 4}
 
 
+FLOAT32_MAX = 3.4028234663852886e38
+
+
 def check_range(value: int | float | bool, dtype: str, span: ast.Span) -> int | float | bool:
-    """`value`, if an integer literal of type `dtype` can hold it; else a located error."""
+    """`value`, if a literal of type `dtype` can hold it; else a located error."""
+    if dtype == "float32" and isinstance(value, float) and math.isfinite(value) and abs(value) > FLOAT32_MAX:
+        raise CharlError(
+            span, f"float literal {value:g} is out of the float32 range (±{FLOAT32_MAX:g}); declare it `float64`"
+        )
     bits = INT_RANGES.get(dtype)
     if bits is None or isinstance(value, bool) or not isinstance(value, int):
         return value
