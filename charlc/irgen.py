@@ -13,6 +13,7 @@ built-in calls, models, gradients and optimizers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -38,7 +39,9 @@ from charlc.irgen_scope import ExitAnalysis, LoopCtx, ReturnCtx, Scope, Var
 from charlc.irgen_stmt import gen_function_body
 from charlc.irgen_types import IRGenInternalError, PyTree, valid_name
 from charlc.types import BOOL, TensorType, Type
-from dialects.charl import ConstantOp
+from dialects.charl import BroadcastToOp, ConstantOp
+
+MAX_SPLAT_ELEMENTS = 1024  # larger splat constants are a scalar and a broadcast
 
 __all__ = ["FnGen", "IRGenInternalError", "ModuleGen", "generate", "valid_name"]
 
@@ -225,6 +228,10 @@ class FnGen:
         """A scalar or splat tensor constant of Charl type `t` (static shape)."""
         if not isinstance(t, TensorType) or not t.is_static:
             raise IRGenInternalError(f"irgen: constant of non-static type {t}")
+        if math.prod(d for d in t.shape if isinstance(d, int)) > MAX_SPLAT_ELEMENTS:
+            # xDSL stores a splat's every element: broadcast a scalar instead of materializing it.
+            scalar = self.constant(value, TensorType(t.dtype), span)
+            return self.value(BroadcastToOp(scalar, self.ir_type(t)), span)
         return self.value(ConstantOp(types.const_attr(t, [value])), span)  # type: ignore[arg-type]
 
     def bool_constant(self, value: bool, span: ast.Span) -> SSAValue:
