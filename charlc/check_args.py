@@ -3,6 +3,9 @@ readers of compile-time arguments: integers, axes, shapes, dtypes, booleans, flo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from charlc import check_expr
 from charlc import syntax as ast
 from charlc.check_env import FnCtx, Sig, plural
@@ -114,28 +117,31 @@ def dtype_const(cx: FnCtx, e: ast.Expr, fname: str, storage: bool = False) -> st
     raise cx.err(e.span, f"`{fname}` needs an element type here (float32, float64, int32, int64, bool)")
 
 
-def bool_const(cx: FnCtx, e: ast.Expr, what: str) -> bool:
+def _const(cx: FnCtx, e: ast.Expr, what: str, expected: str, accepts: Callable[[Any], bool]) -> Any:
+    """The compile-time value of `e` if `accepts` takes it; else `<what> must be <expected>, got <type>`."""
     t = check_expr.infer(cx, e)
     v = cx.const(e)
-    if not isinstance(v, bool):
-        raise cx.err(e.span, f"{what} must be `true` or `false`, got {show(t)}")
+    if not accepts(v):
+        raise cx.err(e.span, f"{what} must be {expected}, got {show(t)}")
     return v
+
+
+def bool_const(cx: FnCtx, e: ast.Expr, what: str) -> bool:
+    """A compile-time `true` or `false`."""
+    return _const(cx, e, what, "`true` or `false`", lambda v: isinstance(v, bool))
 
 
 def float_const(cx: FnCtx, e: ast.Expr, what: str) -> float:
-    t = check_expr.infer(cx, e)
-    v = cx.const(e)
-    if not isinstance(v, int | float) or isinstance(v, bool):
-        raise cx.err(e.span, f"{what} must be a compile-time number, got {show(t)}")
-    return float(v)
+    """A compile-time number (integer or float), as a float."""
+    number = _const(
+        cx, e, what, "a compile-time number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)
+    )
+    return float(number)
 
 
 def str_const(cx: FnCtx, e: ast.Expr, what: str) -> str:
-    t = check_expr.infer(cx, e)
-    v = cx.const(e)
-    if not isinstance(v, str):
-        raise cx.err(e.span, f"{what} must be a string literal, got {show(t)}")
-    return v
+    """A compile-time string (a literal)."""
+    return _const(cx, e, what, "a string literal", lambda v: isinstance(v, str))
 
 
 def scalar(cx: FnCtx, e: ast.Expr, what: str, kind: str) -> TensorType:

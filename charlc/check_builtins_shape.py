@@ -48,20 +48,19 @@ def reshape(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], _: Type | None) -> B
 def _cancel(src: tuple[Dim, ...], dst: tuple[Dim, ...]) -> tuple[tuple[Dim, ...], tuple[Dim, ...]]:
     """Remove symbolic dimensions present on both sides (they contribute equal factors)."""
     common = Counter(d for d in src if isinstance(d, str)) & Counter(d for d in dst if isinstance(d, str))
-    left, right = Counter(common), Counter(common)
-    out_src: list[Dim] = []
-    for d in src:
+    return _without(src, common), _without(dst, common)
+
+
+def _without(dims: tuple[Dim, ...], drop: Counter[str]) -> tuple[Dim, ...]:
+    """`dims` less the symbolic dimensions in `drop`, each removed as many times as it is counted."""
+    left = Counter(drop)
+    out: list[Dim] = []
+    for d in dims:
         if isinstance(d, str) and left[d] > 0:
             left[d] -= 1
         else:
-            out_src.append(d)
-    out_dst: list[Dim] = []
-    for d in dst:
-        if isinstance(d, str) and right[d] > 0:
-            right[d] -= 1
-        else:
-            out_dst.append(d)
-    return tuple(out_src), tuple(out_dst)
+            out.append(d)
+    return tuple(out)
 
 
 def transpose(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], _: Type | None) -> BuiltinTarget:

@@ -102,25 +102,13 @@ def _check_sizes(
     if kind == "dropout" and not 0.0 <= o["p"] < 1.0:
         raise CharlError(c.span, f"dropout probability must be in [0, 1), got {o['p']}")
     if kind == "dense":
-        if features is not None and features != o["in"]:
-            raise CharlError(
-                c.span,
-                f"{describe(kind, o)} expects {o['in']} input features, but the previous layer produces {features}",
-            )
+        _expect_input(c, kind, o, features, o["in"], "features")
         return o["out"], None
     if kind == "layer_norm":
-        if features is not None and features != o["dim"]:
-            raise CharlError(
-                c.span,
-                f"{describe(kind, o)} expects {o['dim']} input features, but the previous layer produces {features}",
-            )
+        _expect_input(c, kind, o, features, o["dim"], "features")
         return o["dim"], None
     if kind == "conv2d":
-        if channels is not None and channels != o["in"]:
-            raise CharlError(
-                c.span,
-                f"{describe(kind, o)} expects {o['in']} input channels, but the previous layer produces {channels}",
-            )
+        _expect_input(c, kind, o, channels, o["in"], "channels")
         return None, o["out"]
     if kind == "embedding":
         return o["dim"], None
@@ -129,6 +117,14 @@ def _check_sizes(
     if kind == "dropout":
         return features, channels
     return None, None
+
+
+def _expect_input(c: ast.Call, kind: str, o: dict[str, Any], given: int | None, wanted: int, what: str) -> None:
+    """The layer takes `wanted` input features (or channels); the previous layer gives `given`, if known."""
+    if given is not None and given != wanted:
+        raise CharlError(
+            c.span, f"{describe(kind, o)} expects {wanted} input {what}, but the previous layer produces {given}"
+        )
 
 
 def _layer(kind: str, name: str, span: ast.Span, o: dict[str, Any]) -> LayerInfo:

@@ -91,20 +91,21 @@ def _square_sizes(b: BCall, t: TensorType) -> list[SSAValue]:
     return [n for d in t.shape if not isinstance(d, int)]
 
 
-def _eye(b: BCall) -> TV:
+def _row_vs_column(b: BCall, predicate: str) -> TV:
+    """The `n x n` tensor of `row <predicate> column`, in the call's element type."""
     t = b.rt()
     sizes = _square_sizes(b, t)
     it = t.with_dtype("int32")
     rows, cols = iota(b.ir, it, 0, sizes), iota(b.ir, it, 1, sizes)
-    return b.ir.cast(b.ir.compare(rows, cols, "eq"), t.dtype)
+    return b.ir.cast(b.ir.compare(rows, cols, predicate), t.dtype)
+
+
+def _eye(b: BCall) -> TV:
+    return _row_vs_column(b, "eq")
 
 
 def _causal_mask(b: BCall) -> TV:
-    t = b.rt()
-    sizes = _square_sizes(b, t)
-    it = t.with_dtype("int32")
-    rows, cols = iota(b.ir, it, 0, sizes), iota(b.ir, it, 1, sizes)
-    return b.ir.cast(b.ir.compare(rows, cols, "ge"), t.dtype)
+    return _row_vs_column(b, "ge")
 
 
 def random(ir: Ir, seed: TV, lo: TV, hi: TV, dist: str, t: TensorType, sizes: list[SSAValue]) -> TV:

@@ -14,7 +14,6 @@ from typing import TypeVar
 
 from charlc.diagnostics import CharlError, Source
 from charlc.lexer import Token
-from charlc.parser_base import at_text
 from charlc.parser_stmt import StmtParser
 from charlc.syntax import (
     Call,
@@ -131,24 +130,19 @@ class Parser(StmtParser):
         self.skip_newlines_before("{")
         opener = self.expect("{", f"'{{' to start the body of model '{name.text}'")
         decl = ModelDecl(model_tok.span, name.text, name.span, args, None, None, [])
-        while True:
-            self.skip_newlines(";")
-            if self.at("}"):
-                break
-            self.model_member(decl, opener)
+        while not self.at_block_end(opener):
+            self.model_member(decl)
             self.end_model_member(opener)
         decl.span = model_tok.span.to(self.advance().span)
         return decl
 
-    def model_member(self, decl: ModelDecl, opener: Token) -> None:
+    def model_member(self, decl: ModelDecl) -> None:
         """One `layers { }` or `params { }` section, or a method, added to `decl`."""
         t = self.tok
         if t.kind == "fn":
             decl.methods.append(self.fn_decl())
             return
         if t.kind not in ("layers", "params"):
-            if t.kind == "eof":
-                raise self.unexpected(f"'}}' to close '{{' at {at_text(opener.span)}")
             raise self.unexpected(f"'layers', 'params' or 'fn' in the body of model '{decl.name}'")
         if decl.layers is not None or decl.params is not None:
             twice = (t.kind == "layers") == (decl.layers is not None)
@@ -172,18 +166,13 @@ class Parser(StmtParser):
             self.advance()
         elif not self.at("}"):
             if self.at("eof"):
-                raise self.unexpected(f"'}}' to close '{{' at {at_text(opener.span)}")
+                raise self.unclosed(opener)
             raise self.unexpected("a newline or '}' after the model member")
 
     def section(self, opener: Token, parse_entry: Callable[[], T]) -> list[T]:
         """The entries of a `layers { }` or `params { }` section, one per line."""
         entries: list[T] = []
-        while True:
-            self.skip_newlines(";")
-            if self.at("}"):
-                break
-            if self.at("eof"):
-                raise self.unexpected(f"'}}' to close '{{' at {at_text(opener.span)}")
+        while not self.at_block_end(opener):
             entries.append(parse_entry())
             if not self.at("}"):
                 self.expect_entry_end(opener)
@@ -195,7 +184,7 @@ class Parser(StmtParser):
         if self.at("newline", ";"):
             self.advance()
         elif self.at("eof"):
-            raise self.unexpected(f"'}}' to close '{{' at {at_text(opener.span)}")
+            raise self.unclosed(opener)
         else:
             raise self.unexpected("a newline, ';' or '}' after the entry")
 

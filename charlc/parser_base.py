@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from charlc.diagnostics import CharlError, Source
 from charlc.lexer import KEYWORDS, Token, lex
@@ -13,6 +14,8 @@ from charlc.syntax import Expr, Span
 # follows. Each level costs several Python frames, so this keeps the parser far from Python's
 # recursion limit; real programs stay well below it.
 MAX_NESTING = 64
+
+T = TypeVar("T")
 
 
 def describe(tok: Token) -> str:
@@ -124,6 +127,34 @@ class ParserBase:
         if t.kind != "eof" and t.newline_before is not None:
             raise CharlError(t.newline_before, f"expected {what}, found newline")
         raise self.unexpected(what)
+
+    def unclosed(self, opener: Token) -> CharlError:
+        """`expected '}' to close '{' at 3:9, found ...` at the current token."""
+        return self.unexpected(f"'}}' to close '{{' at {at_text(opener.span)}")
+
+    def at_block_end(self, opener: Token) -> bool:
+        """Skips newlines and `;` between the entries of the `{ }` that `opener` opens; says whether
+        its `}` is next. The end of the file there is an error."""
+        self.skip_newlines(";")
+        if self.at("eof"):
+            raise self.unclosed(opener)
+        return self.at("}")
+
+    def tuple_rest(self, opener: Token, first: T, item: Callable[[], T], too_few: str) -> tuple[list[T], Span]:
+        """The items of a parenthesized list whose `(` is `opener` and whose first item is `first`:
+        `, b, c)`, a trailing ',' allowed; returns them and the span from `(` to `)`. One item
+        followed by ',' is the error `<too_few>; remove the ','`."""
+        items = [first]
+        comma = None
+        while self.at(","):
+            comma = self.advance()
+            if self.at(")"):
+                break
+            items.append(item())
+        close = self.expect_close(")", opener)
+        if len(items) == 1 and comma is not None:
+            raise self.error(comma.span, f"{too_few}; remove the ','")
+        return items, opener.span.to(close.span)
 
     def name_token(self, expected: str) -> Token:
         """Consumes an identifier, or raises `expected <expected>, found ...`."""

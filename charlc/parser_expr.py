@@ -230,17 +230,8 @@ class ExprParser(ParserBase):
             close = self.advance()
             self.outer[first] = opener.span.to(close.span)
             return first
-        elems = [first]
-        comma = None
-        while self.at(","):
-            comma = self.advance()
-            if self.at(")"):
-                break
-            elems.append(self.parse_expr())
-        close = self.expect_close(")", opener)
-        if len(elems) == 1 and comma is not None:
-            raise self.error(comma.span, "a tuple needs at least two elements; remove the ','")
-        return TupleLit(opener.span.to(close.span), elems)
+        elems, span = self.tuple_rest(opener, first, self.parse_expr, "a tuple needs at least two elements")
+        return TupleLit(span, elems)
 
     def tensor_literal(self) -> TensorLit:
         """`[a, b, ...]` (possibly empty, possibly nested)."""
@@ -271,19 +262,9 @@ class ExprParser(ParserBase):
     def tuple_type(self) -> TypeExpr:
         """`(T, U, ...)`; `(T)` is `T`."""
         opener = self.advance()
-        elems = [self.parse_type()]
-        comma = None
-        while self.at(","):
-            comma = self.advance()
-            if self.at(")"):
-                break
-            elems.append(self.parse_type())
-        close = self.expect_close(")", opener)
-        if len(elems) > 1:
-            return TupleTypeExpr(opener.span.to(close.span), elems)
-        if comma is not None:
-            raise self.error(comma.span, "a tuple type needs at least two elements; remove the ','")
-        return elems[0]
+        first = self.parse_type()
+        elems, span = self.tuple_rest(opener, first, self.parse_type, "a tuple type needs at least two elements")
+        return TupleTypeExpr(span, elems) if len(elems) > 1 else elems[0]
 
     def tensor_type(self, keyword: Token) -> TensorTypeExpr:
         """`tensor<float32, [N, 4, ?]>`."""

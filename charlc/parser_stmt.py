@@ -7,7 +7,6 @@ separate a condition from its `{` and a `}` from its `else`.
 from __future__ import annotations
 
 from charlc.lexer import Token
-from charlc.parser_base import at_text
 from charlc.parser_expr import ExprParser
 from charlc.syntax import (
     Assign,
@@ -37,6 +36,9 @@ from charlc.syntax import (
 
 # Tokens after which `return` has no value.
 _ENDS_STATEMENT = ("newline", ";", "}", "eof")
+
+# What an element of a tuple pattern must start with.
+_IN_TUPLE = "a name or '(' in the tuple pattern"
 
 
 class StmtParser(ExprParser):
@@ -70,7 +72,7 @@ class StmtParser(ExprParser):
         if t.kind in ("newline", ";"):
             self.advance()
         elif t.kind == "eof" and block_opener is not None:
-            raise self.unexpected(f"'}}' to close '{{' at {at_text(block_opener.span)}")
+            raise self.unclosed(block_opener)
         elif t.kind not in ("}", "eof"):
             expected = "a newline or ';' after the statement"
             if block_opener is not None:
@@ -82,12 +84,7 @@ class StmtParser(ExprParser):
         opener = self.advance()
         stmts: list[Stmt] = []
         with self.nested():
-            while True:
-                self.skip_newlines(";")
-                if self.at("}"):
-                    break
-                if self.at("eof"):
-                    raise self.unexpected(f"'}}' to close '{{' at {at_text(opener.span)}")
+            while not self.at_block_end(opener):
                 stmts.append(self.statement())
                 self.end_statement(opener)
         close = self.advance()
@@ -125,20 +122,12 @@ class StmtParser(ExprParser):
         if t.kind != "(":
             raise self.unexpected(expected)
         opener = self.advance()
-        comma = None
         with self.nested():
-            elems = [self.pattern("a name or '(' in the tuple pattern")]
-            while self.at(","):
-                comma = self.advance()
-                if self.at(")"):
-                    break
-                elems.append(self.pattern("a name or '(' in the tuple pattern"))
-        close = self.expect_close(")", opener)
-        if len(elems) > 1:
-            return TupleTarget(opener.span.to(close.span), elems)
-        if comma is not None:
-            raise self.error(comma.span, "a tuple pattern needs at least two names; remove the ','")
-        return elems[0]
+            first = self.pattern(_IN_TUPLE)
+            elems, span = self.tuple_rest(
+                opener, first, lambda: self.pattern(_IN_TUPLE), "a tuple pattern needs at least two names"
+            )
+        return TupleTarget(span, elems) if len(elems) > 1 else elems[0]
 
     def expr_or_assign(self) -> Stmt:
         """An expression statement, or an assignment `target = value`."""

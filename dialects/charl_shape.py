@@ -53,54 +53,11 @@ from dialects.charl_base import (
 )
 
 
-@irdl_op_definition
-class BroadcastToOp(IRDLOperation):
-    """NumPy broadcast of a scalar or tensor to the result type.
+class NewShapeOp(IRDLOperation):
+    """Base of the ops that give their operand's elements a new shape (`broadcast_to`, `reshape`):
+    the element type is kept, and one `index` operand per `?` of the result gives its size. A
+    subclass checks its own shape rule in `verify_shape`."""
 
-    Shapes align at the right; every input dimension is 1 or equal to the result's. One `index`
-    operand per `?` of the result gives its size.
-
-        %b = charl.broadcast_to %x : tensor<4xf32> -> tensor<3x4xf32>
-        %s = charl.broadcast_to %c dims(%n) : f32 -> tensor<?x4xf32>
-    """
-
-    name = "charl.broadcast_to"
-    input = operand_def(ValueType)
-    dyn_dims = var_operand_def(IndexType)
-    result = result_def(TensorType)
-    traits = traits_def(Pure())
-    assembly_format = "$input (`dims` `(` $dyn_dims^ `)`)? attr-dict `:` type($input) `->` type($result)"
-
-    def __init__(
-        self, x: SSAValue | Operation, result_type: Attribute, dyn_dims: Sequence[SSAValue | Operation] = ()
-    ) -> None:
-        super().__init__(operands=[x, dyn_dims], result_types=[result_type])
-
-    def verify_(self) -> None:
-        src, dst = self.input.type, self.result.type
-        verify_same_element("charl.broadcast_to", src, dst)
-        verify_dyn_dims("charl.broadcast_to", dst, self.dyn_dims)
-        s, d = shape_of(src), shape_of(dst)
-        if len(s) > len(d):
-            raise VerifyException(f"charl.broadcast_to: cannot broadcast {src} to {dst}: it has more dimensions")
-        for i, size in enumerate(s):
-            target = d[len(d) - len(s) + i]
-            if size != 1 and not dims_agree(size, target):
-                raise VerifyException(
-                    f"charl.broadcast_to: cannot broadcast {src} to {dst}: dimension {i} of size {size} is not 1"
-                    f" and not {target}"
-                )
-
-
-@irdl_op_definition
-class ReshapeOp(IRDLOperation):
-    """The same elements in row-major order with a new shape (a scalar is a 1-element tensor).
-
-    %r = charl.reshape %x : tensor<2x3xf32> -> tensor<6xf32>
-    %d = charl.reshape %x dims(%n) : tensor<?x4xf32> -> tensor<?xf32>
-    """
-
-    name = "charl.reshape"
     input = operand_def(ValueType)
     dyn_dims = var_operand_def(IndexType)
     result = result_def(ValueType)
@@ -114,8 +71,53 @@ class ReshapeOp(IRDLOperation):
 
     def verify_(self) -> None:
         src, dst = self.input.type, self.result.type
-        verify_same_element("charl.reshape", src, dst)
-        verify_dyn_dims("charl.reshape", dst, self.dyn_dims)
+        verify_same_element(self.name, src, dst)
+        verify_dyn_dims(self.name, dst, self.dyn_dims)
+        self.verify_shape(src, dst)
+
+    def verify_shape(self, src: Attribute, dst: Attribute) -> None:
+        """Raises `VerifyException` if `src` cannot take the shape of `dst`."""
+        raise NotImplementedError
+
+
+@irdl_op_definition
+class BroadcastToOp(NewShapeOp):
+    """NumPy broadcast of a scalar or tensor to the result type.
+
+    Shapes align at the right; every input dimension is 1 or equal to the result's. One `index`
+    operand per `?` of the result gives its size.
+
+        %b = charl.broadcast_to %x : tensor<4xf32> -> tensor<3x4xf32>
+        %s = charl.broadcast_to %c dims(%n) : f32 -> tensor<?x4xf32>
+    """
+
+    name = "charl.broadcast_to"
+    result = result_def(TensorType)
+
+    def verify_shape(self, src: Attribute, dst: Attribute) -> None:
+        s, d = shape_of(src), shape_of(dst)
+        if len(s) > len(d):
+            raise VerifyException(f"charl.broadcast_to: cannot broadcast {src} to {dst}: it has more dimensions")
+        for i, size in enumerate(s):
+            target = d[len(d) - len(s) + i]
+            if size != 1 and not dims_agree(size, target):
+                raise VerifyException(
+                    f"charl.broadcast_to: cannot broadcast {src} to {dst}: dimension {i} of size {size} is not 1"
+                    f" and not {target}"
+                )
+
+
+@irdl_op_definition
+class ReshapeOp(NewShapeOp):
+    """The same elements in row-major order with a new shape (a scalar is a 1-element tensor).
+
+    %r = charl.reshape %x : tensor<2x3xf32> -> tensor<6xf32>
+    %d = charl.reshape %x dims(%n) : tensor<?x4xf32> -> tensor<?xf32>
+    """
+
+    name = "charl.reshape"
+
+    def verify_shape(self, src: Attribute, dst: Attribute) -> None:
         n, m = static_count(shape_of(src)), static_count(shape_of(dst))
         if n is not None and m is not None and n != m:
             raise VerifyException(f"charl.reshape: {src} has {n} elements but {dst} has {m}")
