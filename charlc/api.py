@@ -1,8 +1,11 @@
-"""The Python API of charlc: compile Charl source or MLIR text to a verified module.
+"""The Python API of charlc: compile Charl source or MLIR text to a verified module, or compile a
+Charl program for the CPU and call its functions with NumPy arrays.
 
-    from charlc.api import compile_file
+    from charlc.api import compile_file, load
     from charlc.options import Options
     module = compile_file("examples/mlp_synthetic.ch", Options())
+    mod = load("fn f(x: tensor<float32, [3]>) -> tensor<float32, [3]> { return x * 2.0 }")
+    mod.fn("f")(np.ones(3, np.float32))
 
 Errors: a `CharlError` for a mistake in a Charl program, an `IRError` for MLIR text that does not
 parse or verify, a `UsageError` for options that ask for something charlc cannot do.
@@ -14,7 +17,7 @@ import io
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
@@ -22,9 +25,9 @@ from xdsl.ir import Operation
 from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 from xdsl.printer import Printer
-from xdsl.utils.exceptions import DiagnosticException, ParseError
+from xdsl.utils.exceptions import DiagnosticException, ParseError, PassFailedException
 
-from charlc.diagnostics import Diagnostics, Source
+from charlc.diagnostics import CharlError, Diagnostics, Source
 from charlc.options import Options, UsageError, language_of
 from charlc.pipeline import (
     Instrumentation,
@@ -36,6 +39,12 @@ from charlc.pipeline import (
     passes_through,
     run_passes,
 )
+from charlc.syntax import Span
+
+if TYPE_CHECKING:
+    from charlc.cache import Cache
+    from charlc.checked import CheckedProgram
+    from charlc.run import Program
 
 
 class IRError(Exception):
@@ -61,10 +70,14 @@ def located(path: str, line: int | None, col: int | None, message: str, source_t
 
 
 def make_context() -> Context:
-    """A context with every dialect charlc reads: builtin, func, arith, math, scf, tensor, linalg,
-    memref, llvm and charl."""
+    """A context with every dialect charlc reads: builtin, func, arith, math, scf, cf, tensor,
+    linalg, bufferization, memref, llvm and charl, plus the ops our passes define where xDSL lacks
+    them (`arith.remf`, `llvm.fptosi`, `llvm.fptoui`, `llvm.uitofp`), so every stage's output reads
+    back in."""
     from xdsl.dialects.arith import Arith
+    from xdsl.dialects.bufferization import Bufferization
     from xdsl.dialects.builtin import Builtin
+    from xdsl.dialects.cf import Cf
     from xdsl.dialects.func import Func
     from xdsl.dialects.linalg import Linalg
     from xdsl.dialects.llvm import LLVM
@@ -74,10 +87,14 @@ def make_context() -> Context:
     from xdsl.dialects.tensor import Tensor
 
     from dialects.charl import Charl
+    from passes._charl_to_linalg_scalar import RemfOp
+    from passes._llvm_emit import EXTRA_LLVM_OPS
 
     ctx = Context()
-    for dialect in (Builtin, Func, Arith, Math, Scf, Tensor, Linalg, MemRef, LLVM, Charl):
+    for dialect in (Builtin, Func, Arith, Math, Scf, Cf, Tensor, Linalg, Bufferization, MemRef, LLVM, Charl):
         ctx.load_dialect(dialect)
+    for op in (RemfOp, *EXTRA_LLVM_OPS):
+        ctx.load_op(op)
     return ctx
 
 
@@ -166,6 +183,11 @@ def print_ir(module: Operation, options: Options) -> str:
 
 def frontend(source: Source, timings: Timings, diagnostics: Diagnostics) -> ModuleOp:
     """Charl source -> the verified charl-dialect module irgen produces; warnings go to `diagnostics`."""
+    return frontend_program(source, timings, diagnostics)[0]
+
+
+def frontend_program(source: Source, timings: Timings, diagnostics: Diagnostics) -> tuple[ModuleOp, CheckedProgram]:
+    """`frontend`, also returning the checked program irgen was given."""
     from charlc.irgen import generate
     from charlc.parser import parse
     from charlc.typecheck import check
@@ -176,7 +198,20 @@ def frontend(source: Source, timings: Timings, diagnostics: Diagnostics) -> Modu
         checked = check(program, source)
     diagnostics.warnings.extend(checked.warnings)
     with timings.measure("irgen"):
-        return generate(checked, source)
+        return generate(checked, source), checked
+
+
+def exported_functions(checked: CheckedProgram) -> frozenset[str]:
+    """The symbols of the program's non-generic functions (not model methods) and of `main`: what
+    the Python API can call (a generic function exists only for the shapes the program uses)."""
+    from charlc import syntax
+    from charlc.check_types import is_generic
+
+    items = checked.program.items
+    models = {i.name: i for i in items if isinstance(i, syntax.ModelDecl)}
+    plain = {id(i) for i in items if isinstance(i, syntax.FnDecl) and not is_generic(i, models, {})}
+    symbols = {inst.symbol for inst in checked.instances if inst.self_model is None and id(inst.decl) in plain}
+    return frozenset({*symbols, checked.main.symbol})
 
 
 def plan(options: Options, language: str) -> list[ModulePass]:
@@ -198,7 +233,7 @@ def plan(options: Options, language: str) -> list[ModulePass]:
         return parse_pass_pipeline(options.pipeline, registry)
     if language == "mlir":
         return []
-    return parse_pass_pipeline(",".join(passes_through(options.target, stage)), registry)
+    return parse_pass_pipeline(",".join(passes_through(options.target, stage, options)), registry)
 
 
 @dataclass
@@ -221,7 +256,7 @@ class Session:
         o = self.options
 
         def verify(module: ModuleOp, after: str) -> None:
-            _verify_internal(module, source, f"after pass '{after}'")
+            verify_internal(module, source, f"after pass '{after}'")
 
         return Instrumentation(
             self.dump,
@@ -234,7 +269,7 @@ class Session:
         )
 
 
-def _verify_internal(module: ModuleOp, source: Source, when: str) -> None:
+def verify_internal(module: ModuleOp, source: Source, when: str) -> None:
     """Verify IR that charlc produced: failure is a bug in charlc, so it is not an `IRError`."""
     try:
         verify_ir(module, source)
@@ -251,9 +286,39 @@ def compile_in(session: Session, source: Source, language: str, passes: list[Mod
         with session.timings.measure("parse"):
             module = parse_ir(session.ctx, source)
     if passes:
-        run_passes(session.ctx, module, passes, session.instrumentation(source))
-        _verify_internal(module, source, "after the pass pipeline")
+        run_located(session, source, module, passes)
     return module
+
+
+def run_located(
+    session: Session, source: Source, module: ModuleOp, passes: list[ModulePass], *, verify: bool = True
+) -> None:
+    """Run `passes` on `module` and verify the result (unless `verify` is false). A pass that rejects
+    an op located in `source` (a `PassFailedException` with an `op`, such as
+    `convert-charl-to-linalg` on `grad`) raises a `CharlError` at the op's line and column."""
+    try:
+        run_passes(session.ctx, module, passes, session.instrumentation(source))
+    except PassFailedException as e:
+        located_error = pass_error_at(e, source)
+        if located_error is None:
+            raise
+        raise located_error from None
+    if verify:
+        verify_internal(module, source, "after the pass pipeline")
+
+
+def pass_error_at(e: PassFailedException, source: Source) -> CharlError | None:
+    """`e` as a `CharlError`, when it names an op (`e.op`) located (or inside an op located) in `source`."""
+    op = getattr(e, "op", None)
+    while isinstance(op, Operation):
+        loc = op.location
+        if isinstance(loc, FileLineColLoc):
+            if loc.filename.data != source.path:
+                return None
+            line, col = loc.line.data, loc.column.data
+            return CharlError(Span(line, col, line, col), str(getattr(e, "message", e)))
+        op = op.parent_op()
+    return None
 
 
 def compile_source(
@@ -276,3 +341,32 @@ def compile_file(
 ) -> ModuleOp:
     """Compile the file at `path` (see `compile_source`)."""
     return compile_source(Path(path).read_text(), str(path), options, diagnostics=diagnostics)
+
+
+def load(
+    source: str,
+    options: Options | None = None,
+    *,
+    path: str = "<api>.ch",
+    cache: Cache | None = None,
+) -> Program:
+    """Compile the Charl program `source` for the CPU and load it into this process.
+
+        mod = load("fn f(x: tensor<float32, [3]>) -> float32 { return sum(x * x) }")
+        mod.fn("f")(np.array([1.0, 2.0, 3.0], np.float32))    # np.float32(14.0)
+        mod.run()                                               # the top-level statements
+
+    `mod.fn(name)` calls a non-generic function (generic ones are compiled only for the shapes the
+    program calls them with) with NumPy arrays and scalars and returns NumPy values (a tuple for
+    several results). `path` is the name errors and run-time messages show. With `cache` (e.g.
+    `Cache.from_environment()`), an unchanged program is loaded from disk without recompiling.
+    Raises `CharlError` for a mistake in the program, `UsageError` when a stage is missing.
+    """
+    from charlc.run import load_source
+
+    return load_source(Source(path, source), options, cache=cache)
+
+
+def load_file(path: str | Path, options: Options | None = None, *, cache: Cache | None = None) -> Program:
+    """`load` of the Charl file at `path`."""
+    return load(Path(path).read_text(encoding="utf-8"), options, path=str(path), cache=cache)

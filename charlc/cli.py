@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from charlc import driver
+from charlc.cache import CACHE_ENV, Cache
 from charlc.options import Options
 from charlc.pipeline import Stage
 
@@ -54,6 +55,14 @@ class QuantizeKind(StrEnum):
     int8 = "int8"
     int4 = "int4"
 
+
+OptLevel = Annotated[
+    int,
+    typer.Option("-O", "--opt-level", min=0, max=3, metavar="0-3", help="LLVM optimization level (-O0 .. -O3)"),
+]
+NoBoundsChecks = Annotated[
+    bool, typer.Option("--no-bounds-checks", help="omit the run-time checks of indices and slices")
+]
 
 app = typer.Typer(
     name="charlc",
@@ -111,6 +120,8 @@ def compile_(
     mlir_print_op_generic: Annotated[
         bool, typer.Option("--mlir-print-op-generic", help="print ops in generic form")
     ] = False,
+    opt_level: OptLevel = 3,
+    no_bounds_checks: NoBoundsChecks = False,
 ) -> int:
     """Compile FILE and print the IR (default --emit=mlir: up to the last stage charlc has)."""
     options = Options(
@@ -128,6 +139,8 @@ def compile_(
         verify_each=verify_each,
         print_debuginfo=mlir_print_debuginfo,
         print_op_generic=mlir_print_op_generic,
+        opt_level=opt_level,
+        bounds_checks=not no_bounds_checks,
     )
     return driver.guarded(lambda: driver.compile_command(file, options))
 
@@ -140,11 +153,23 @@ def run(
         QuantizeKind | None,
         typer.Option(help="quantize every model's weights"),
     ] = None,
-    stats: Annotated[bool, typer.Option("--stats", help="print compile and run times")] = False,
+    stats: Annotated[
+        bool, typer.Option("--stats", help="print compile time per phase, run time and kernel count to stderr")
+    ] = False,
+    opt_level: OptLevel = 3,
+    no_bounds_checks: NoBoundsChecks = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache", help=f"compile from scratch and store nothing (cache: ${CACHE_ENV} or ~/.cache/charl)"
+        ),
+    ] = False,
 ) -> int:
     """Compile FILE for a target and run its top-level statements."""
     kind = quantize.value if quantize else None
-    return driver.guarded(lambda: driver.run_command(file, target.value, kind, stats))
+    options = Options(target=target.value, opt_level=opt_level, bounds_checks=not no_bounds_checks)
+    cache = None if no_cache else Cache.from_environment()
+    return driver.guarded(lambda: driver.run_command(file, options, quantize=kind, stats=stats, cache=cache))
 
 
 @app.command("passes")

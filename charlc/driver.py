@@ -7,20 +7,27 @@ pass that rejects its input); 2 a usage error; 70 an internal error (a bug in ch
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from charlc.api import IRError, Session, compile_in, plan, print_ir
 from charlc.diagnostics import CharlError, Source, render
+from charlc.emit import NotLoweredError
 from charlc.options import Options, UsageError, language_of
 from charlc.pipeline import Stage, check_target, require_stages
+
+if TYPE_CHECKING:
+    from charlc.cache import Cache
+    from charlc.run import Program
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -44,6 +51,10 @@ def guarded(command: Callable[[], int], err: TextIO | None = None) -> int:
     except UsageError as e:
         err.write(f"charlc: error: {e}\n")
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader of our output went away (`charlc ... | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         traceback.print_exc(file=err)
         err.write(INTERNAL_ERROR + "\n")
@@ -80,10 +91,15 @@ def split_input(source: Source) -> list[Source]:
 
 
 def compile_command(path: str, options: Options, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """`charlc FILE [options]`: compile FILE (or each chunk of it) and print the result."""
+    """`charlc FILE [options]`: compile FILE (or each chunk of it) and print the result, or write
+    the object file or executable `--emit=obj|exe` asks for."""
     out, err = out or sys.stdout, err or sys.stderr
     language = language_of(path, options)
     passes = plan(options, language)
+    binary = options.emit in BINARY_EMITS
+    if binary and options.split_input_file:
+        raise UsageError(f"--split-input-file cannot be combined with --emit={options.emit}")
+    destination = binary_output(path, options) if binary else None
     source = read_input(path)
     session = Session(options, err=err)
     chunks = split_input(source) if options.split_input_file else [source]
@@ -92,30 +108,93 @@ def compile_command(path: str, options: Options, out: TextIO | None = None, err:
         text, ok = _compile_chunk(session, chunk, language, passes)
         outputs.append(text)
         status = status if ok else EXIT_USER_ERROR
-    if status == EXIT_OK or options.split_input_file:
+    if destination is not None:
+        if status == EXIT_OK:
+            status = _write_binary(session, outputs[0], destination, out)
+    elif status == EXIT_OK or options.split_input_file:
         _write_output(OUTPUT_SEPARATOR.join(outputs), options.output, out)
     if options.time_passes:
         err.write(session.timings.table() + "\n")
     return status
 
 
+BINARY_EMITS = ("obj", "exe")
+
+
+def binary_output(path: str, options: Options) -> str:
+    """Where `--emit=obj|exe` writes: `-o OUT`, else FILE without its suffix (exe) or with `.o` (obj)."""
+    if options.output is not None:
+        return options.output
+    if path == "-":
+        raise UsageError(f"--emit={options.emit} of standard input needs -o OUT")
+    stem = Path(path).with_suffix("")
+    return str(stem.with_suffix(".o")) if options.emit == "obj" else str(stem)
+
+
+def _write_binary(session: Session, ir_text: str, destination: str, out: TextIO) -> int:
+    """Compile the LLVM IR `ir_text` to the object file or executable `destination`."""
+    from charlc import emit
+
+    options = session.options
+    if options.emit == "exe":
+        from runtime.native import RuntimeBuildError
+
+        try:
+            with session.timings.measure("llvm + link"):
+                emit.link_executable(ir_text, options.opt_level, Path(destination))
+        except (emit.LinkError, RuntimeBuildError) as e:
+            session.err.write(f"charlc: error: {e}\n")
+            return EXIT_USER_ERROR
+        return EXIT_OK
+    with session.timings.measure("llvm"):
+        data = emit.object_code(ir_text, options.opt_level)
+    if destination == "-":
+        out.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return EXIT_OK
+    try:
+        Path(destination).write_bytes(data)
+    except OSError as e:
+        raise UsageError(f"cannot write '{destination}': {e.strerror}") from None
+    return EXIT_OK
+
+
 def _compile_chunk(session: Session, source: Source, language: str, passes: list[ModulePass]) -> tuple[str, bool]:
-    """The printed module of one chunk and True, or "" and False after reporting a user's error."""
+    """The printed result of one chunk (MLIR, LLVM IR or assembly; LLVM IR for `--emit=obj|exe`)
+    and True, or "" and False after reporting a user's error."""
     err = session.err
     try:
         module = compile_in(session, source, language, passes)
-        return print_ir(module, session.options), True
+        return _render(session, module), True
     except CharlError as e:
         err.write(render(source, e) + "\n")
     except IRError as e:
         err.write(e.text + "\n")
     except PassFailedException as e:
         err.write(f"{source.path}: error: {e}\n")
+    except NotLoweredError as e:
+        err.write(f"{source.path}: error: {e}\n")
     finally:
         for warning in session.diagnostics.warnings:
             err.write(render(source, warning) + "\n")
         session.diagnostics.warnings.clear()
     return "", False
+
+
+def _render(session: Session, module: ModuleOp) -> str:
+    """`module` as the text `--emit` asks for."""
+    from charlc import emit
+
+    options = session.options
+    if options.emit == "mlir":
+        return print_ir(module, options)
+    with session.timings.measure("llvm-ir"):
+        text = emit.llvm_ir(module)
+    if options.emit != "asm":
+        return text
+    with session.timings.measure("llvm"):
+        return emit.assembly(text, options.opt_level)
 
 
 def _write_output(text: str, output: str | None, out: TextIO) -> None:
@@ -144,16 +223,67 @@ def passes_command(out: TextIO | None = None) -> int:
 QUANTIZE_KINDS = ("int8", "int4")
 
 
-def run_command(path: str, target: str, quantize: str | None, stats: bool) -> int:
-    """`charlc run FILE.ch`: compile through the target stage and execute the program.
+def run_command(
+    path: str,
+    options: Options,
+    *,
+    quantize: str | None = None,
+    stats: bool = False,
+    cache: Cache | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """`charlc run FILE.ch`: compile through the target stage (or load from `cache`), run the
+    top-level statements and flush their output.
 
-    Refused (a usage error naming the missing stage) while the stage table stops before `target`.
+    A compile error exits 1, located; a run-time error is reported by the C runtime, which exits 1.
+    `stats` prints the time of each compile phase, the run time and the kernel count to `err`.
     """
-    check_target(target)
+    err = err or sys.stderr
+    check_target(options.target)
     if quantize is not None and quantize not in QUANTIZE_KINDS:
         raise UsageError(f"unknown quantization '{quantize}'; use --quantize=int8 or --quantize=int4")
     if language_of(path, Options(language="charl" if path == "-" else None)) != "charl":
         raise UsageError(f"charlc run takes a Charl source (.ch, .charl), not '{path}'")
-    require_stages("charlc run", target, Stage.TARGET)
-    read_input(path)
-    raise UsageError(f"charlc run: no runtime is available for --target={target} in this version of charlc")
+    require_stages("charlc run", options.target, Stage.TARGET)
+    if quantize is not None:
+        raise UsageError(
+            f"--quantize={quantize} needs the charl-quantize pass, which this version of charlc does not have yet"
+        )
+    source = read_input(path)
+    from charlc.run import load_source
+    from runtime.native import RuntimeBuildError
+
+    try:
+        program = load_source(source, options, cache=cache)
+    except CharlError as e:
+        err.write(render(source, e) + "\n")
+        return EXIT_USER_ERROR
+    except PassFailedException as e:
+        err.write(f"{source.path}: error: {e}\n")
+        return EXIT_USER_ERROR
+    except RuntimeBuildError as e:
+        err.write(f"charlc: error: {e}\n")
+        return EXIT_USER_ERROR
+    for warning in program.warnings:
+        err.write(warning + "\n")
+    sys.stdout.flush()
+    err.flush()
+    program.run()
+    if stats:
+        err.write(stats_table(program, cache is not None) + "\n")
+    return EXIT_OK
+
+
+def stats_table(program: Program, cached: bool) -> str:
+    """`--stats`: wall time of each compile phase and of the run, the kernel count, the cache."""
+    rows = program.timings.rows
+    compile_rows = {k: v for k, v in rows.items() if k != "run"}
+    width = max(len("compile total"), *(len(k) for k in rows))
+    lines = ["charlc run: statistics (wall ms)"]
+    lines += [f"  {name:<{width}}  {ms:>10.2f}" for name, ms in compile_rows.items()]
+    lines.append(f"  {'compile total':<{width}}  {sum(compile_rows.values()):>10.2f}")
+    lines.append(f"  {'run':<{width}}  {rows.get('run', 0.0):>10.2f}")
+    lines.append(f"  kernels: {program.kernels} (linalg ops at the linalg stage)")
+    cache = ("hit" if program.cache_hit else "miss") if cached else "off"
+    lines.append(f"  cache: {cache}")
+    return "\n".join(lines)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 CHARL_SUFFIXES: tuple[str, ...] = (".ch", ".charl")
 MLIR_SUFFIXES: tuple[str, ...] = (".mlir",)
 LANGUAGES: tuple[str, ...] = ("charl", "mlir")
+OPT_LEVELS: tuple[int, ...] = (0, 1, 2, 3)
 
 
 class UsageError(Exception):
@@ -24,7 +25,9 @@ class Options:
 
     `pipeline` is a `-p` pass pipeline (`cse,canonicalize`, `pass{opt=v}`); when set it replaces the
     stage table. `language` overrides the input's suffix (`charl` or `mlir`). The `print_ir_*`
-    fields name passes; the dumps go to stderr.
+    fields name passes; the dumps go to stderr. `opt_level` (0-3) is LLVM's optimization level for
+    the CPU products (`charlc run`, `--emit=llvm|asm|obj|exe` optimize at it); `bounds_checks` off
+    (`--no-bounds-checks`) makes `convert-charl-to-linalg` omit run-time index checks.
     """
 
     emit: str = "mlir"
@@ -41,6 +44,12 @@ class Options:
     verify_each: bool = False
     print_debuginfo: bool = False
     print_op_generic: bool = False
+    opt_level: int = 3
+    bounds_checks: bool = True
+
+    def __post_init__(self) -> None:
+        if self.opt_level not in OPT_LEVELS:
+            raise UsageError(f"unknown optimization level -O{self.opt_level}; use -O0, -O1, -O2 or -O3")
 
 
 def language_of(path: str, options: Options) -> str:

@@ -1,15 +1,19 @@
 """The stage table: which passes take a module from one stage of the pipeline to the next.
 
 The pipeline is data. `Stage` orders the stages; `STAGE_PASSES` maps a (target, stage) pair to the
-passes that produce that stage from the previous one. A stage missing from the table does not
-exist yet in this version of charlc: asking for it (`--stop-after`, an `--emit` kind that needs it,
-`charlc run`) is refused with a `UsageError` that names it. Adding a stage is adding rows here.
+passes that produce that stage from the previous one. A stage missing from the table, or one whose
+passes are not in the registry (`passes.available_passes`), does not exist in this version of
+charlc: asking for it (`--stop-after`, an `--emit` kind that needs it, `charlc run`) is refused with
+a `UsageError` that names it. Adding a stage is adding rows here.
+
+`--emit=mlir` without `--stop-after` prints the `charl-opt` stage (`DEFAULT_MLIR_STAGE`), the last
+stage that still holds the `charl` dialect; later stages are printed with `--stop-after`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -21,7 +25,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.arg_spec import parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError
 
-from charlc.options import UsageError
+from charlc.options import Options, UsageError
 
 
 class Stage(Enum):
@@ -63,6 +67,10 @@ STAGE_PASSES: Mapping[tuple[str, Stage], tuple[str, ...]] = MappingProxyType(
     {
         ("cpu", Stage.CHARL): (),
         ("cpu", Stage.CHARL_OPT): ("canonicalize", "cse", "dce"),
+        ("cpu", Stage.LINALG): ("convert-charl-to-linalg",),
+        ("cpu", Stage.BUFFERS): ("charl-bufferize",),
+        ("cpu", Stage.LOOPS): ("convert-linalg-to-loops",),
+        ("cpu", Stage.TARGET): ("convert-to-llvm",),
         ("gpu", Stage.CHARL): (),
         ("gpu", Stage.CHARL_OPT): ("canonicalize", "cse", "dce"),
     }
@@ -82,6 +90,12 @@ EMIT_NEEDS: Mapping[str, tuple[Stage | None, tuple[str, ...]]] = MappingProxyTyp
 
 EMIT_KINDS: tuple[str, ...] = tuple(EMIT_NEEDS)
 
+DEFAULT_MLIR_STAGE = Stage.CHARL_OPT
+"""Where `--emit=mlir` stops when `--stop-after` is not given."""
+
+LINALG_PASS = "convert-charl-to-linalg"
+"""The pass that takes `bounds_checks=false` under `--no-bounds-checks`."""
+
 
 def check_target(target: str) -> str:
     """`target` if it names a target; a `UsageError` otherwise."""
@@ -90,14 +104,24 @@ def check_target(target: str) -> str:
     return target
 
 
-def last_stage(target: str) -> Stage:
-    """The last stage the table has for `target`."""
-    return max((s for (t, s) in STAGE_PASSES if t == target), key=lambda s: s.index)
+def registered_passes() -> frozenset[str]:
+    """The names of the passes in the registry."""
+    from passes import available_passes
+
+    return frozenset(available_passes())
+
+
+def has_stage(target: str, stage: Stage, registered: Collection[str]) -> bool:
+    """Whether the table has `stage` for `target` and every pass of it is registered."""
+    names = STAGE_PASSES.get((target, stage))
+    return names is not None and all(n in registered for n in names)
 
 
 def missing_stage(target: str, through: Stage) -> Stage | None:
-    """The first stage up to `through` that the table lacks for `target`, if any."""
-    return next((s for s in Stage if s <= through and (target, s) not in STAGE_PASSES), None)
+    """The first stage up to `through` that charlc lacks for `target` (not in the table, or a pass
+    of it not registered), if any."""
+    registered = registered_passes()
+    return next((s for s in Stage if s <= through and not has_stage(target, s, registered)), None)
 
 
 def require_stages(what: str, target: str, through: Stage) -> None:
@@ -129,13 +153,22 @@ def final_stage(emit: str, target: str, stop_after: Stage | None) -> Stage:
     if stop_after is not None:
         require_stages(f"--stop-after={stop_after.value}", target, stop_after)
         return stop_after
-    return last_stage(target)
+    return DEFAULT_MLIR_STAGE
 
 
-def passes_through(target: str, stage: Stage) -> list[str]:
-    """The pass names that take irgen's output to `stage` for `target`, in order."""
+def passes_through(target: str, stage: Stage, options: Options | None = None) -> list[str]:
+    """The passes that take irgen's output to `stage` for `target`, in order, as `-p` pipeline
+    elements (with the pass options `options` ask for: `bounds_checks=false`)."""
     require_stages(f"--stop-after={stage.value}", target, stage)
-    return [p for s in Stage if s <= stage for p in STAGE_PASSES[(target, s)]]
+    names = [p for s in Stage if s <= stage for p in STAGE_PASSES[(target, s)]]
+    return [pass_spec(name, options or Options()) for name in names]
+
+
+def pass_spec(name: str, options: Options) -> str:
+    """`name` as a pipeline element, with the options the compilation's `options` imply."""
+    if name == LINALG_PASS and not options.bounds_checks:
+        return f"{name}{{bounds_checks=false}}"
+    return name
 
 
 def parse_pass_pipeline(spec: str, registry: Mapping[str, type[ModulePass]]) -> list[ModulePass]:

@@ -23,13 +23,16 @@ from xdsl.dialects.builtin import (
     IntegerType,
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
-from xdsl.utils.exceptions import DiagnosticException
+from xdsl.utils.exceptions import PassFailedException
 
-from passes._llvm_types import I64, Descriptor, Field, Lowered, flat_types, unflatten
+from passes._llvm_types import I64, Descriptor, Field, Lowered, Unranked, flat_types, unflatten
 
 OpT = TypeVar("OpT", bound=Operation)
 Rule = Callable[["FuncBuilder", Operation], None]
 """Lowers one op at the builder's insertion point and records what its results lowered to."""
+
+RuleKey = type[Operation] | str
+"""An op class, or an op name (for ops xDSL lacks that another pass defines, like `arith.remf`)."""
 
 
 @dataclass
@@ -61,7 +64,7 @@ class Returns:
 class FuncBuilder:
     """Lowers the ops of one function into the blocks of an `llvm.func` body."""
 
-    def __init__(self, module: ModuleState, body: Region, rules: Mapping[type[Operation], Rule]) -> None:
+    def __init__(self, module: ModuleState, body: Region, rules: Mapping[RuleKey, Rule]) -> None:
         self.module = module
         self.region = body
         self.entry = body.blocks[0]
@@ -150,7 +153,7 @@ class FuncBuilder:
     def lowered(self, value: SSAValue) -> Lowered:
         """What `value` lowered to."""
         if value not in self.values:
-            raise DiagnosticException(f"convert-to-llvm: {value.name_hint or 'a value'} is used before it is lowered")
+            raise PassFailedException(f"convert-to-llvm: {value.name_hint or 'a value'} is used before it is lowered")
         return self.values[value]
 
     def get(self, value: SSAValue) -> SSAValue:
@@ -162,14 +165,20 @@ class FuncBuilder:
     def memref(self, value: SSAValue) -> Descriptor:
         """The descriptor of a memref."""
         result = self.lowered(value)
-        assert isinstance(result, Descriptor), "scalar where a memref is expected"
+        assert isinstance(result, Descriptor), "scalar or unranked memref where a ranked memref is expected"
+        return result
+
+    def unranked(self, value: SSAValue) -> Unranked:
+        """The (rank, descriptor pointer) pair of an unranked memref."""
+        result = self.lowered(value)
+        assert isinstance(result, Unranked), "not an unranked memref"
         return result
 
     def flatten(self, values: Sequence[Lowered]) -> list[SSAValue]:
         """The scalars `values` flatten to, static descriptor fields materialized."""
         flat: list[SSAValue] = []
         for v in values:
-            flat.extend([self.field(f) for f in v.fields()] if isinstance(v, Descriptor) else [v])
+            flat.extend([self.field(f) for f in v.fields()] if isinstance(v, Descriptor | Unranked) else [v])
         return flat
 
     # --- blocks and regions ---------------------------------------------------------------------
@@ -184,10 +193,10 @@ class FuncBuilder:
         self.block = block
 
     def lower_op(self, op: Operation) -> None:
-        """Lowers one op by its rule."""
-        rule = self._rules.get(type(op))
+        """Lowers one op by its rule: the rule of its class, else the rule of its name."""
+        rule = self._rules.get(type(op)) or self._rules.get(op.name)
         if rule is None:
-            raise DiagnosticException(f"convert-to-llvm: no lowering for {op.name}")
+            raise PassFailedException(f"convert-to-llvm: no lowering for {op.name}")
         rule(self, op)
 
     def lower_body(self, block: Block, args: Sequence[Lowered]) -> Operation:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from xdsl.dialects import cf, llvm, scf
 from xdsl.ir import Block, Operation, SSAValue
 
-from passes._llvm_builder import FuncBuilder, Rule
+from passes._llvm_builder import FuncBuilder, Rule, RuleKey
 from passes._llvm_types import Lowered, unflatten
 
 
@@ -100,7 +100,7 @@ def _assert(fb: FuncBuilder, op: Operation) -> None:
     fb.start(proceed)
 
 
-def control_rules() -> dict[type[Operation], Rule]:
+def control_rules() -> dict[RuleKey, Rule]:
     """The rule of every supported scf and cf op (terminators of scf regions excepted)."""
     return {
         scf.ForOp: _for,

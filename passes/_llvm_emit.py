@@ -5,7 +5,8 @@ assembly format as `llvm.sitofp`, and `register_llvm_casts` adds them to the cas
 `xdsl.backend.llvm.convert_op`, keyed by these classes only (idempotent, changes nothing else), so
 that `xdsl.backend.llvm.convert.convert_module` translates them. `to_llvmlite` wraps
 `convert_module` and applies what it drops: the linkage of defined functions (`internal` for
-private ones) and the `nounwind` attribute (no lowered code unwinds).
+private ones), the `nounwind` attribute (no lowered code unwinds), result attributes (`zeroext` on
+an `i1` result, a C `bool`), and `zeroinitializer` for globals without a value.
 """
 
 from __future__ import annotations
@@ -61,18 +62,29 @@ def register_llvm_casts() -> None:
         table.setdefault(cls, opcode)
 
 
+_RESULT_FLAGS = {"llvm.zeroext": "zeroext", "llvm.signext": "signext", "llvm.noalias": "noalias"}
+"""The result attributes `convert_module` drops, by their llvm-dialect names."""
+
+
 def to_llvmlite(module: ModuleOp, triple: str | None = None) -> ir.Module:
     """Translates an llvm-dialect module (the output of convert-to-llvm) to an llvmlite module.
 
     `triple` defaults to the host's. Private functions with a body get `internal` linkage, every
-    defined function `nounwind`.
+    defined function `nounwind`; result attributes (`res_attrs`) are applied; a global without a
+    value is zero-filled.
     """
     register_llvm_casts()
     result = convert_module(module, fallback_target_triple=triple)
     for op in module.ops:
-        if not isinstance(op, llvm.FuncOp) or not op.body.blocks:
+        if not isinstance(op, llvm.FuncOp):
             continue
         fn = result.get_global(op.sym_name.data)
+        for attrs in op.res_attrs.data if op.res_attrs is not None else ():
+            for name in attrs.data:
+                if name in _RESULT_FLAGS:
+                    fn.return_value.add_attribute(_RESULT_FLAGS[name])
+        if not op.body.blocks:
+            continue
         if op.linkage.linkage.data in ("internal", "private"):
             fn.linkage = op.linkage.linkage.data
         fn.attributes.add("nounwind")

@@ -3,15 +3,18 @@
 The convention (the one `runtime/abi.py` calls by), for every function, public or not:
 
 - each `memref<...>` argument is expanded into its descriptor fields `allocated: ptr, aligned: ptr,
-  offset: i64, sizes: i64 x rank, strides: i64 x rank`; `index` is `i64`; other scalars are
-  themselves. Every pointer argument is `noalias`.
+  offset: i64, sizes: i64 x rank, strides: i64 x rank`; each `memref<*x...>` argument into `rank:
+  i64, descriptor: ptr` (see `passes/_llvm_unranked.py`); `index` is `i64`; `i1` is `i1 zeroext`
+  (a C `bool`); other scalars are themselves. The pointers of ranked memrefs are `noalias` in the
+  functions of the module (not in external declarations, which are C functions).
 - no result: `void`. One scalar result: returned directly.
 - otherwise (several results, or a memref result): the function returns `void` and takes, as its
   first argument, a `noalias` pointer to a struct the caller owns, whose fields are the results
   flattened in order (a memref result as its descriptor fields, a scalar as itself), laid out as the
   C struct of those fields.
 
-Functions are externally visible; private ones with a body get internal linkage. Each public
+Functions are externally visible; private ones with a body get internal linkage; a private one
+without a body is an external declaration (a run-time function of docs/runtime.md). Each public
 function keeps its MLIR type in the `charl.signature` attribute (see `passes._llvm_emit.signatures`).
 """
 
@@ -21,12 +24,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from xdsl.dialects import func, llvm
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, FunctionType, MemRefType, StringAttr, UnitAttr
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DictionaryAttr,
+    FunctionType,
+    IntegerType,
+    MemRefType,
+    StringAttr,
+    UnitAttr,
+    UnrankedMemRefType,
+)
 from xdsl.ir import Attribute, Block, Operation, SSAValue
-from xdsl.utils.exceptions import DiagnosticException
+from xdsl.utils.exceptions import PassFailedException
 
-from passes._llvm_builder import FuncBuilder, ModuleState, Returns, Rule
+from passes._llvm_builder import FuncBuilder, ModuleState, Returns, Rule, RuleKey
 from passes._llvm_types import I64, PTR, flat_types, unflatten
+
+I1 = IntegerType(1)
 
 
 @dataclass(frozen=True)
@@ -61,15 +75,35 @@ class Abi:
         output = flat_types(self.results[0])[0] if self.mode == "direct" else None
         return llvm.LLVMFunctionType(self.params, output)
 
-    def arg_attrs(self) -> ArrayAttr[DictionaryAttr]:
-        """`noalias` on every pointer parameter."""
-        return ArrayAttr(
-            [DictionaryAttr({"llvm.noalias": UnitAttr()} if t == PTR else {}) for t in self.params],
-        )
+    def arg_attrs(self, external: bool = False) -> ArrayAttr[DictionaryAttr]:
+        """`zeroext` on `i1` parameters; unless `external`, `noalias` on the result pointer and on
+        the pointers of ranked memref arguments (not on an unranked memref's descriptor pointer)."""
+        noalias = DictionaryAttr({} if external else {"llvm.noalias": UnitAttr()})
+        attrs: list[DictionaryAttr] = [noalias] if self.mode == "out" else []
+        for t in self.inputs:
+            if isinstance(t, MemRefType):
+                attrs += [noalias, noalias, *[DictionaryAttr({})] * (1 + 2 * t.get_num_dims())]
+            elif t == I1:
+                attrs.append(DictionaryAttr({"llvm.zeroext": UnitAttr()}))
+            else:
+                attrs += [DictionaryAttr({}) for _ in flat_types(t)]
+        return ArrayAttr(attrs)
+
+    def res_attrs(self) -> ArrayAttr[DictionaryAttr] | None:
+        """`zeroext` on a directly returned `i1` (a C `bool`)."""
+        if self.mode == "direct" and self.results[0] == I1:
+            return ArrayAttr([DictionaryAttr({"llvm.zeroext": UnitAttr()})])
+        return None
 
 
-def abi_of(t: FunctionType) -> Abi:
-    """The lowered signature of `t`."""
+def abi_of(t: FunctionType, name: str = "") -> Abi:
+    """The lowered signature of `t` (of the function `name`, for the error an unranked result is)."""
+    for result in t.outputs.data:
+        if isinstance(result, UnrankedMemRefType):
+            raise PassFailedException(
+                f"convert-to-llvm: @{name} returns {result}: an unranked memref cannot be returned; "
+                "cast it to a ranked type first"
+            )
     return Abi(tuple(t.inputs.data), tuple(t.outputs.data))
 
 
@@ -78,8 +112,12 @@ SIGNATURE_ATTR = "charl.signature"
 
 
 def declare(op: func.FuncOp) -> llvm.FuncOp:
-    """An `llvm.func` for `op`'s signature, with an empty body and its linkage."""
-    abi = abi_of(op.function_type)
+    """An `llvm.func` for `op`'s signature, with an empty body and its linkage.
+
+    A `func.func` without a body (`@charl_rt_print_str`, ...) is an external declaration of a C
+    function: external linkage, the same expanded signature, no `noalias` promises.
+    """
+    abi = abi_of(op.function_type, op.sym_name.data)
     private = op.sym_visibility is not None and op.sym_visibility.data == "private"
     linkage = "internal" if private and op.body.blocks else "external"
     exported = op.body.blocks and not private
@@ -87,17 +125,17 @@ def declare(op: func.FuncOp) -> llvm.FuncOp:
         op.sym_name.data,
         abi.llvm_type(),
         linkage=llvm.LinkageAttr(linkage),
-        other_props={"arg_attrs": abi.arg_attrs()},
+        other_props={"arg_attrs": abi.arg_attrs(external=not op.body.blocks), "res_attrs": abi.res_attrs()},
         extra_attrs={SIGNATURE_ATTR: StringAttr(str(op.function_type))} if exported else None,
     )
 
 
-def lower_func(state: ModuleState, op: func.FuncOp, rules: Mapping[type[Operation], Rule]) -> llvm.FuncOp:
+def lower_func(state: ModuleState, op: func.FuncOp, rules: Mapping[RuleKey, Rule]) -> llvm.FuncOp:
     """The `llvm.func` of `op`: an entry block of constants that branches to the lowered body."""
     fn = declare(op)
     if not op.body.blocks:
         return fn
-    abi = abi_of(op.function_type)
+    abi = abi_of(op.function_type, op.sym_name.data)
     entry = Block(arg_types=abi.params)
     fn.body.add_block(entry)
     fb = FuncBuilder(state, fn.body, rules)
@@ -162,8 +200,8 @@ def _call(fb: FuncBuilder, op: Operation) -> None:
     assert isinstance(op, func.CallOp)
     name = op.callee.root_reference.data
     if name not in fb.module.signatures:
-        raise DiagnosticException(f"convert-to-llvm: func.call @{name}: no func.func @{name} in the module")
-    abi = abi_of(fb.module.signatures[name])
+        raise PassFailedException(f"convert-to-llvm: func.call @{name}: no func.func @{name} in the module")
+    abi = abi_of(fb.module.signatures[name], name)
     args = fb.flatten([fb.lowered(v) for v in op.arguments])
     if abi.mode == "direct":
         call = fb.emit(llvm.CallOp(name, *args, return_type=abi.llvm_type().output))
@@ -181,6 +219,6 @@ def _call(fb: FuncBuilder, op: Operation) -> None:
         fb.put(result, value)
 
 
-def func_rules() -> dict[type[Operation], Rule]:
+def func_rules() -> dict[RuleKey, Rule]:
     """The rules of `func.return` and `func.call`."""
     return {func.ReturnOp: _return, func.CallOp: _call}

@@ -3,19 +3,23 @@
 LLVM intrinsics where LLVM has one (exp, log, sqrt, sin, pow, ...; the vectorizer knows them);
 `tanh` and `erf` on f32 as rational polynomials (Eigen's, accurate to a few ulp, so loops over them
 vectorize); the rest through libm (`tanhf`, `atan2`, ...), which the JIT resolves in the process.
+`fpowi` and `ipowi` are loops of squarings (`llvm.powi` would call libgcc's `__powidf2`, which the
+JIT does not find).
 f16 goes through f32 where LLVM has no f16 form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from xdsl.dialects import llvm, math
 from xdsl.dialects.builtin import Float16Type, Float32Type, IntegerType
 from xdsl.ir import Attribute, Operation, SSAValue
 
-from passes._llvm_arith import call_intrinsic, fastmath, intrinsic_suffix
-from passes._llvm_builder import FuncBuilder, Rule
+from passes._llvm_arith import call_intrinsic, fastmath, icmp
+from passes._llvm_builder import FuncBuilder, Rule, RuleKey
+from passes._llvm_types import I64, Lowered
 
 F32 = Float32Type()
 I1 = IntegerType(1)
@@ -64,6 +68,8 @@ _INT_BITS: dict[type[Operation], str] = {
 
 # tanh(x) = x * P(x^2) / Q(x^2) on [-c, c], x itself where |x| < 4e-4 (Eigen's float tanh).
 _TANH_CLAMP = 7.90531110763549805
+_TANH_ONE = 9.02
+"""Beyond this, tanh rounds to +-1 in f32 (the rational stays 2 ulp short of it at the clamp)."""
 _TANH_P = (
     -2.76076847742355e-16,
     2.00018790482477e-13,
@@ -129,8 +135,11 @@ def _rational(fb: FuncBuilder, a: SSAValue, clamp: float, p: tuple[float, ...], 
 
 def _tanh_f32(fb: FuncBuilder, a: SSAValue) -> SSAValue:
     r = _rational(fb, a, _TANH_CLAMP, _TANH_P, _TANH_Q)
-    tiny = fb.value(llvm.FCmpOp(call_intrinsic(fb, "fabs", [a], a.type), fb.const(0.0004, a.type), "olt"))
-    return fb.value(llvm.SelectOp(tiny, a, r))
+    magnitude = call_intrinsic(fb, "fabs", [a], a.type)
+    tiny = fb.value(llvm.FCmpOp(magnitude, fb.const(0.0004, a.type), "olt"))
+    r = fb.value(llvm.SelectOp(tiny, a, r))
+    saturated = fb.value(llvm.FCmpOp(magnitude, fb.const(_TANH_ONE, a.type), "ogt"))
+    return fb.value(llvm.SelectOp(saturated, call_intrinsic(fb, "copysign", [fb.const(1.0, a.type), a], a.type), r))
 
 
 def _erf_f32(fb: FuncBuilder, a: SSAValue) -> SSAValue:
@@ -183,15 +192,53 @@ def _rsqrt(fb: FuncBuilder, op: Operation) -> None:
     fb.put(op.results[0], fb.value(llvm.FDivOp(fb.const(1.0, x.type), root, fastmath(fb, op))))
 
 
-def _fpowi(fb: FuncBuilder, op: Operation) -> None:
-    x, n = fb.get(op.operands[0]), fb.get(op.operands[1])
-    name = f"llvm.powi.{intrinsic_suffix(x.type)}.{intrinsic_suffix(n.type)}"
-    fb.put(op.results[0], fb.value(llvm.CallIntrinsicOp(name, [x, n], [x.type])))
-
-
 def _absi(fb: FuncBuilder, op: Operation) -> None:
     x = fb.get(op.operands[0])
     fb.put(op.results[0], call_intrinsic(fb, "abs", [x, fb.const(0, I1)], x.type))
+
+
+def _by_squaring(
+    fb: FuncBuilder, base: SSAValue, exponent: SSAValue, mul: Callable[[SSAValue, SSAValue], SSAValue]
+) -> SSAValue:
+    """`base ** exponent` for `exponent` read as unsigned: one squaring per bit of its type (a loop
+    of fixed trip count, as compiler-rt's `__powidf2` computes it)."""
+    t = exponent.type
+    assert isinstance(t, IntegerType)
+    zero, one = fb.const(0, t), fb.const(1, t)
+
+    def step(_: SSAValue, state: list[Lowered]) -> list[Lowered]:
+        result, power, rest = (cast(SSAValue, v) for v in state)
+        odd = icmp(fb, "ne", fb.value(llvm.AndOp(rest, one)), zero)
+        result = fb.value(llvm.SelectOp(odd, mul(result, power), result))
+        return [result, mul(power, power), fb.value(llvm.LShrOp(rest, one))]
+
+    unit = fb.const(1, base.type) if isinstance(base.type, IntegerType) else fb.const(1.0, base.type)
+    bounds = (fb.const(0, I64), fb.const(t.width.data, I64), fb.const(1, I64))
+    return cast(SSAValue, fb.loop(bounds, [unit, base, exponent], step)[0])
+
+
+def _fpowi(fb: FuncBuilder, op: Operation) -> None:
+    """`x ** n` by squaring with `|n|`; `1 / x ** |n|` for a negative `n` (no libgcc call)."""
+    x, n = fb.get(op.operands[0]), fb.get(op.operands[1])
+    fm = fastmath(fb, op)
+    negative = icmp(fb, "slt", n, fb.const(0, n.type))
+    magnitude = fb.value(llvm.SelectOp(negative, fb.value(llvm.SubOp(fb.const(0, n.type), n)), n))
+    power = _by_squaring(fb, x, magnitude, lambda a, b: fb.value(llvm.FMulOp(a, b, fm)))
+    inverse = fb.value(llvm.FDivOp(fb.const(1.0, x.type), power, fm))
+    fb.put(op.results[0], fb.value(llvm.SelectOp(negative, inverse, power)))
+
+
+def _ipowi(fb: FuncBuilder, op: Operation) -> None:
+    """`a ** b` on integers by squaring. A negative `b` gives `1` for `a == 1`, `+-1` for `a == -1`
+    (by the parity of `b`), else `0` (where MLIR leaves `0 ** -n` undefined)."""
+    a, b = fb.get(op.operands[0]), fb.get(op.operands[1])
+    zero, one, minus_one = fb.const(0, a.type), fb.const(1, a.type), fb.const(-1, a.type)
+    positive = _by_squaring(fb, a, b, lambda x, y: fb.value(llvm.MulOp(x, y)))
+    odd_b = icmp(fb, "ne", fb.value(llvm.AndOp(b, one)), zero)
+    of_minus_one = fb.value(llvm.SelectOp(odd_b, minus_one, one))
+    negative = fb.value(llvm.SelectOp(icmp(fb, "eq", a, minus_one), of_minus_one, zero))
+    negative = fb.value(llvm.SelectOp(icmp(fb, "eq", a, one), one, negative))
+    fb.put(op.results[0], fb.value(llvm.SelectOp(icmp(fb, "slt", b, zero), negative, positive)))
 
 
 def _count_bits(fb: FuncBuilder, op: Operation) -> None:
@@ -204,13 +251,14 @@ def _ctpop(fb: FuncBuilder, op: Operation) -> None:
     fb.put(op.results[0], call_intrinsic(fb, "ctpop", [x], x.type))
 
 
-def math_rules() -> dict[type[Operation], Rule]:
+def math_rules() -> dict[RuleKey, Rule]:
     """The rule of every supported math op."""
-    rules: dict[type[Operation], Rule] = {
+    rules: dict[RuleKey, Rule] = {
         math.FmaOp: _fma,
         math.RsqrtOp: _rsqrt,
         math.FPowIOp: _fpowi,
         math.AbsIOp: _absi,
+        math.IPowIOp: _ipowi,
         math.CtPopOp: _ctpop,
     }
     rules.update(dict.fromkeys(_INTRINSIC_UNARY, _intrinsic_unary))

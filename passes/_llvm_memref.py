@@ -5,7 +5,7 @@ index `offset + sum(index_k * stride_k)` (static terms folded), never through `i
 `memref.alloc` calls `malloc(bytes + 63)` and aligns to 64 bytes with a byte GEP, keeping the
 allocated pointer for `memref.dealloc`'s `free`. Fixed-size `memref.alloca`s go to the entry block.
 Views (`subview`, `cast`, `reinterpret_cast`, `collapse_shape`, `expand_shape`) only compute new
-descriptor fields.
+descriptor fields; casts to and from unranked memrefs are in `passes/_llvm_unranked.py`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from xdsl.dialects import arith, llvm, memref
 from xdsl.dialects.builtin import DYNAMIC_INDEX, DenseArrayBase, IntegerAttr, IntegerType, MemRefType
 from xdsl.ir import Operation, SSAValue
-from xdsl.utils.exceptions import DiagnosticException
+from xdsl.utils.exceptions import PassFailedException
 
+from passes import _llvm_unranked as unranked
 from passes._llvm_arith import icmp
-from passes._llvm_builder import FuncBuilder, Rule
-from passes._llvm_types import I64, PTR, Descriptor, Field, element_size, is_identity, scalar_type
+from passes._llvm_builder import FuncBuilder, Rule, RuleKey
+from passes._llvm_types import I64, PTR, Descriptor, Field, Unranked, element_size, is_identity, scalar_type
 
 ALIGNMENT = 64
 I1 = IntegerType(1)
@@ -67,7 +68,7 @@ def _count(fb: FuncBuilder, sizes: Sequence[Field]) -> Field:
 
 def _identity_only(op: Operation, t: MemRefType) -> None:
     if not is_identity(t):
-        raise DiagnosticException(f"convert-to-llvm: {op.name} of {t}: only the identity layout is supported")
+        raise PassFailedException(f"convert-to-llvm: {op.name} of {t}: only the identity layout is supported")
 
 
 def _alloc(fb: FuncBuilder, op: Operation) -> None:
@@ -154,7 +155,7 @@ def _reinterpret_cast(fb: FuncBuilder, op: Operation) -> None:
 
 def _cast(fb: FuncBuilder, op: Operation) -> None:
     assert isinstance(op, memref.CastOp)
-    fb.put(op.dest, fb.memref(op.source).retyped(_result_type(op)))
+    unranked.cast(fb, op)
 
 
 def _groups(op: memref.AlterShapeOperation) -> list[list[int]]:
@@ -197,6 +198,10 @@ def _get_global(fb: FuncBuilder, op: Operation) -> None:
 
 def _dim(fb: FuncBuilder, op: Operation) -> None:
     assert isinstance(op, memref.DimOp)
+    source = fb.lowered(op.source)
+    if isinstance(source, Unranked):
+        fb.put(op.result, unranked.dim_unranked(fb, source, op.index))
+        return
     d = fb.memref(op.source)
     index = op.index.owner
     if isinstance(index, arith.ConstantOp) and isinstance(index.value, IntegerAttr):
@@ -237,7 +242,7 @@ def _copy_loops(fb: FuncBuilder, src: Descriptor, dst: Descriptor, indices: list
     fb.loop((fb.const(0, I64), fb.field(src.sizes[dim]), fb.const(1, I64)), [], body)
 
 
-def memref_rules() -> dict[type[Operation], Rule]:
+def memref_rules() -> dict[RuleKey, Rule]:
     """The rule of every supported memref op."""
     return {
         memref.AllocOp: _alloc,
@@ -251,6 +256,7 @@ def memref_rules() -> dict[type[Operation], Rule]:
         memref.CollapseShapeOp: _collapse_shape,
         memref.ExpandShapeOp: _expand_shape,
         memref.DimOp: _dim,
+        memref.RankOp: unranked.rank,
         memref.GetGlobalOp: _get_global,
         memref.CopyOp: _copy,
     }

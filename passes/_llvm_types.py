@@ -5,12 +5,16 @@ strides[rank] (offset, sizes and strides counted in elements). Inside a function
 `Descriptor` of separate values, never as an LLVM struct; a field the memref type makes static is a
 Python `int`, materialized as a constant only where an instruction needs it. Across block
 boundaries, calls and function signatures it is flattened into those 3 + 2 * rank scalars.
+
+An unranked memref (`memref<*xf32>`) is MLIR's unranked descriptor, `(i64 rank, ptr)`: the pointer
+addresses a ranked descriptor laid out as the struct `descriptor_struct(rank)` (an `Unranked`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import (
@@ -20,13 +24,15 @@ from xdsl.dialects.builtin import (
     Float32Type,
     Float64Type,
     IndexType,
+    IntAttr,
     IntegerType,
     MemRefType,
     NoneAttr,
     StridedLayoutAttr,
+    UnrankedMemRefType,
 )
 from xdsl.ir import Attribute, SSAValue
-from xdsl.utils.exceptions import DiagnosticException
+from xdsl.utils.exceptions import PassFailedException
 
 I64 = IntegerType(64)
 PTR = llvm.LLVMPointerType()
@@ -41,7 +47,7 @@ def scalar_type(t: Attribute) -> Attribute:
         return I64
     if isinstance(t, IntegerType | Float16Type | Float32Type | Float64Type):
         return t
-    raise DiagnosticException(f"convert-to-llvm: unsupported type {t}")
+    raise PassFailedException(f"convert-to-llvm: unsupported type {t}")
 
 
 def element_size(t: Attribute) -> int:
@@ -61,7 +67,7 @@ def static_layout(t: MemRefType) -> tuple[int | None, list[int | None], list[int
         return 0, sizes, strides
     if isinstance(t.layout, StridedLayoutAttr):
         return t.layout.get_offset(), sizes, list(t.layout.get_strides())
-    raise DiagnosticException(f"convert-to-llvm: memref layout of {t} is not strided")
+    raise PassFailedException(f"convert-to-llvm: memref layout of {t} is not strided")
 
 
 def is_identity(t: MemRefType) -> bool:
@@ -110,8 +116,27 @@ def _pick(static: int | None, dynamic: Field) -> Field:
     return dynamic if static is None else static
 
 
-Lowered = SSAValue | Descriptor
-"""What an MLIR value lowers to: one LLVM value, or a descriptor for a memref."""
+@dataclass(frozen=True)
+class Unranked:
+    """A lowered unranked memref: its rank and a pointer to a ranked descriptor struct."""
+
+    type: UnrankedMemRefType[Attribute]
+    rank: Field
+    descriptor: SSAValue
+
+    def fields(self) -> list[Field]:
+        """The flattened fields, in signature order."""
+        return [self.rank, self.descriptor]
+
+
+Lowered = SSAValue | Descriptor | Unranked
+"""What an MLIR value lowers to: one LLVM value, or a descriptor for a (ranked or unranked) memref."""
+
+
+def descriptor_struct(rank: int) -> llvm.LLVMStructType:
+    """The ranked descriptor as an LLVM struct: `{ptr, ptr, i64, [rank x i64], [rank x i64]}`."""
+    sizes = llvm.LLVMArrayType(IntAttr(rank), I64)
+    return llvm.LLVMStructType.from_type_list([PTR, PTR, I64, sizes, sizes])
 
 
 def flat_types(t: Attribute) -> list[Attribute]:
@@ -119,6 +144,8 @@ def flat_types(t: Attribute) -> list[Attribute]:
     if isinstance(t, MemRefType):
         rank = t.get_num_dims()
         return [PTR, PTR, I64, *([I64] * (2 * rank))]
+    if isinstance(t, UnrankedMemRefType):
+        return [I64, PTR]
     return [scalar_type(t)]
 
 
@@ -127,6 +154,10 @@ def unflatten(types: Sequence[Attribute], values: Sequence[SSAValue]) -> list[Lo
     result: list[Lowered] = []
     pos = 0
     for t in types:
+        if isinstance(t, UnrankedMemRefType):
+            result.append(Unranked(cast(UnrankedMemRefType[Attribute], t), values[pos], values[pos + 1]))
+            pos += 2
+            continue
         if not isinstance(t, MemRefType):
             result.append(values[pos])
             pos += 1

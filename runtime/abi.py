@@ -7,7 +7,10 @@ Compiled functions follow MLIR's memref descriptor convention, with arguments ex
   NumPy array passes as `data, data, 0, shape, strides / itemsize`: no copy. An argument whose type
   has the identity layout (`memref<?x4xf32>`) needs a C-contiguous array; a strided layout
   (`strided<[?, 1], offset: ?>`) takes any strides its static entries allow.
-- `index` is `int64`; `f32`, `f64`, `i1`, `i8`..`i64` are their C types.
+- an unranked `memref<*xT>` argument is passed as `rank: int64, descriptor: void*`, the pointer
+  addressing the ranked descriptor as a C struct (`descriptor_struct(rank)`): any NumPy array of
+  the element type passes, whatever its rank and strides. Unranked results do not exist.
+- `index` is `int64`; `f32`, `f64`, `i1` (`bool`), `i8`..`i64` are their C types.
 - no result: `void`; one scalar result: returned directly.
 - otherwise (several results, or a memref result): the function returns `void` and its first
   argument points to a caller-owned struct of the results flattened in order (a memref result as its
@@ -95,7 +98,43 @@ class MemRefSpec:
         return f"memref<{dims}{self.element}, strided<[{strides}], offset: {offset}>>"
 
 
-Spec = ScalarSpec | MemRefSpec
+@dataclass(frozen=True)
+class UnrankedSpec:
+    """An unranked memref parameter (`memref<*xf32>`): any NumPy array of the element type."""
+
+    element: str
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The NumPy dtype of the elements."""
+        return np.dtype(_SCALARS[self.element][0])
+
+    def ctypes_fields(self) -> list[type[Any]]:
+        """The C types of the unranked descriptor: rank and a pointer to the ranked descriptor."""
+        return [ctypes.c_int64, ctypes.c_void_p]
+
+    def __str__(self) -> str:
+        return f"memref<*x{self.element}>"
+
+
+def descriptor_struct(rank: int) -> type[ctypes.Structure]:
+    """The ranked descriptor as a C struct: `allocated, aligned, offset, sizes[rank], strides[rank]`."""
+    return type(
+        f"Descriptor{rank}",
+        (ctypes.Structure,),
+        {
+            "_fields_": [
+                ("allocated", ctypes.c_void_p),
+                ("aligned", ctypes.c_void_p),
+                ("offset", ctypes.c_int64),
+                ("sizes", ctypes.c_int64 * rank),
+                ("strides", ctypes.c_int64 * rank),
+            ]
+        },
+    )
+
+
+Spec = ScalarSpec | MemRefSpec | UnrankedSpec
 
 
 @dataclass(frozen=True)
@@ -130,7 +169,7 @@ class Signature:
 
 
 def _ctypes_of(spec: Spec) -> list[type[Any]]:
-    return spec.ctypes_fields() if isinstance(spec, MemRefSpec) else [spec.ctype]
+    return [spec.ctype] if isinstance(spec, ScalarSpec) else spec.ctypes_fields()
 
 
 def _split_top(text: str) -> list[str]:
@@ -158,6 +197,11 @@ def parse_type(text: str) -> Spec:
         return ScalarSpec(text)
     if not (text.startswith("memref<") and text.endswith(">")):
         raise ValueError(f"unsupported type in a signature: {text}")
+    if text.startswith("memref<*x"):
+        element = text[len("memref<*x") : -1]
+        if element not in _SCALARS:
+            raise ValueError(f"unsupported element type {element} in {text}")
+        return UnrankedSpec(element)
     body = _split_top(text[len("memref<") : -1])
     *dims, element = body[0].split("x")
     if element not in _SCALARS:
@@ -189,6 +233,8 @@ def parse_signature(text: str) -> Signature:
         results_text = results_text[1:-1]
     inputs = tuple(parse_type(t) for t in _split_top(args_text[1:-1]))
     results = tuple(parse_type(t) for t in _split_top(results_text))
+    if any(isinstance(r, UnrankedSpec) for r in results):
+        raise ValueError(f"an unranked memref cannot be returned: {text}")
     return Signature(inputs, results)
 
 
@@ -233,9 +279,29 @@ def flatten_args(signature: Signature, args: Sequence[Any]) -> tuple[list[Any], 
             fields = descriptor_fields(arg, spec)
             arrays[fields[0]] = arg
             flat.extend(fields)
+        elif isinstance(spec, UnrankedSpec):
+            flat.extend(unranked_fields(arg, spec))
         else:
             flat.append(spec.ctype(arg))
     return flat, arrays
+
+
+def unranked_fields(array: np.ndarray[Any, Any], spec: UnrankedSpec) -> list[Any]:
+    """`(rank, pointer to a descriptor of array)`; the pointer keeps the descriptor alive."""
+    if not isinstance(array, np.ndarray) or array.dtype != spec.dtype:
+        got = f"an array of {array.dtype}" if isinstance(array, np.ndarray) else type(array).__name__
+        raise ValueError(f"expected {spec}, got {got}")
+    ranked = MemRefSpec(spec.element, tuple(array.shape), tuple([None] * array.ndim), None)
+    fields = descriptor_fields(array, ranked)
+    rank = array.ndim
+    descriptor = descriptor_struct(rank)(
+        fields[0],
+        fields[1],
+        fields[2],
+        (ctypes.c_int64 * rank)(*fields[3 : 3 + rank]),
+        (ctypes.c_int64 * rank)(*fields[3 + rank :]),
+    )
+    return [rank, ctypes.pointer(descriptor)]
 
 
 class Allocation:
@@ -277,6 +343,8 @@ def unpack_results(
             results.append(spec.dtype.type(values[pos]))
             pos += 1
             continue
+        if not isinstance(spec, MemRefSpec):
+            raise TypeError(f"an unranked memref cannot be returned: {spec}")
         count = 3 + 2 * spec.rank
         fields = [v or 0 for v in values[pos : pos + count]]
         pos += count

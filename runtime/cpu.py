@@ -17,7 +17,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -102,8 +102,34 @@ class ObjectCache:
         os.replace(tmp, self.path(key))
 
 
+def load_library(path: str | Path) -> None:
+    """Makes the symbols of the shared library `path` visible to JIT-compiled code (for the
+    process's lifetime): how external functions such as the C runtime's `charl_rt_*` resolve."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no shared library at {path}")
+    llvm.load_library_permanently(str(path))
+
+
+def check_externals(module: llvm.ModuleRef) -> None:
+    """A `LookupError` naming the first function `module` declares that no loaded code defines (a
+    call of it would jump to address 0)."""
+    process = ctypes.CDLL(None)
+    for fn in module.functions:
+        name = fn.name
+        if fn.is_declaration and not name.startswith("llvm.") and not hasattr(process, name):
+            if not llvm.address_of_symbol(name):
+                raise LookupError(
+                    f"the compiled code calls {name}, which no loaded library defines; "
+                    "pass the library that does (CpuModule(..., libraries=[path]))"
+                )
+
+
 class CpuModule:
-    """A JIT-compiled LLVM module whose functions are called with NumPy arrays and scalars."""
+    """A JIT-compiled LLVM module whose functions are called with NumPy arrays and scalars.
+
+    External functions the module declares resolve against the process's symbols and the shared
+    `libraries` (loaded first, see `load_library`).
+    """
 
     def __init__(
         self,
@@ -112,9 +138,12 @@ class CpuModule:
         options: CompileOptions | None = None,
         cache: ObjectCache | None = None,
         on_compiled: Callable[[CompileStats], None] | None = None,
+        libraries: Sequence[str | Path] = (),
     ) -> None:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
+        for library in libraries:
+            load_library(library)
         self.options = (options or CompileOptions()).resolved()
         self.stats = CompileStats()
         self.optimized_ir: str | None = None
@@ -140,6 +169,7 @@ class CpuModule:
         module.triple = llvm.get_process_triple()
         module.data_layout = str(tm.target_data)
         module.verify()
+        check_externals(module)
         cached: bytes | None = None
         if cache is not None:
             self.stats.cache_key = cache.key(text, self.options)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test from a fresh clone: creates .venv if absent, installs charlc with its test tools,
 # runs the lit suites, then pytest (last, so that its summary line is the last line of output).
-# Exits non-zero if anything fails.
+# Exits non-zero if anything fails. Under CI (CI=true) it also installs LLVM's mlir-opt-19 and
+# opt-19 (Debian packages mlir-19-tools and llvm-19) when they are absent, for test_interop.py; a C
+# compiler (cc) must be installed: the Charl runtime is C.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -15,6 +17,17 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' || exit 2
 export PATH="$PWD/.venv/bin:$PATH"
+
+if [ "${CI:-}" = "true" ] && { ! command -v mlir-opt-19 >/dev/null || ! command -v opt-19 >/dev/null; }; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo="sudo"; fi
+  if command -v apt-get >/dev/null; then
+    { $sudo apt-get update -qq && $sudo apt-get install -y -qq mlir-19-tools llvm-19; } >/dev/null ||
+      echo "test/run.sh: could not install mlir-19-tools and llvm-19; test_interop.py will skip" >&2
+  else
+    echo "test/run.sh: no apt-get to install mlir-19-tools and llvm-19; test_interop.py will skip" >&2
+  fi
+fi
 
 status=0
 lit -sv test/filecheck || status=1

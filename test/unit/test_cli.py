@@ -18,7 +18,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 import passes
-from charlc import api, cli, driver
+from charlc import api, cli, driver, pipeline
 from charlc.diagnostics import CharlError, Diagnostics
 from charlc.options import LANGUAGES, Options, UsageError
 from charlc.pipeline import EMIT_KINDS, STAGE_PASSES, TARGETS, Stage
@@ -237,42 +237,75 @@ def test_charl_suffix_is_a_charl_source(tmp_path: Path) -> None:
     assert "charl.exp" in r.stdout
 
 
-def test_emit_mlir_stops_after_the_last_stage_in_the_table(tmp_path: Path) -> None:
-    last = max((s for (t, s) in STAGE_PASSES if t == "cpu"), key=lambda s: s.index)
+def test_emit_mlir_stops_after_charl_opt_by_default(tmp_path: Path) -> None:
     path = write(tmp_path, "p.ch", CHARL)
-    assert charlc(path, "--emit=mlir").stdout == charlc(path, f"--stop-after={last.value}").stdout
+    default = charlc(path, "--emit=mlir")
+    assert default.returncode == 0, default.stderr
+    assert default.stdout == charlc(path, "--stop-after=charl-opt").stdout
+    assert "charl.exp" in default.stdout
 
 
-def missing_stages() -> list[Stage]:
-    return [s for s in Stage if ("cpu", s) not in STAGE_PASSES]
+def test_cpu_stage_table() -> None:
+    cpu = {stage: STAGE_PASSES[("cpu", stage)] for stage in Stage}
+    assert cpu == {
+        Stage.CHARL: (),
+        Stage.CHARL_OPT: ("canonicalize", "cse", "dce"),
+        Stage.LINALG: ("convert-charl-to-linalg",),
+        Stage.BUFFERS: ("charl-bufferize",),
+        Stage.LOOPS: ("convert-linalg-to-loops",),
+        Stage.TARGET: ("convert-to-llvm",),
+    }
+    assert all(name in passes.available_passes() for names in cpu.values() for name in names)
+
+
+def test_no_bounds_checks_is_a_pass_option() -> None:
+    assert pipeline.passes_through("cpu", Stage.LINALG, Options(bounds_checks=False))[-1] == (
+        "convert-charl-to-linalg{bounds_checks=false}"
+    )
+    assert pipeline.passes_through("cpu", Stage.LINALG, Options())[-1] == "convert-charl-to-linalg"
+
+
+def gpu_missing_stages() -> list[Stage]:
+    return [s for s in Stage if ("gpu", s) not in STAGE_PASSES]
 
 
 REFUSALS = [
-    (["--emit=llvm"], "--emit=llvm"),
-    (["--emit=asm"], "--emit=asm"),
-    (["--emit=obj"], "--emit=obj"),
-    (["--emit=exe"], "--emit=exe"),
     (["--emit=wgsl"], "--emit=wgsl"),
-    (["--target=gpu", "--stop-after=target"], "--stop-after=target"),
-    *[([f"--stop-after={s.value}"], f"--stop-after={s.value}") for s in missing_stages()],
+    *[(["--target=gpu", f"--stop-after={s.value}"], f"--stop-after={s.value}") for s in gpu_missing_stages()],
 ]
 
 
-@pytest.mark.skipif(not missing_stages(), reason="every stage exists: nothing is refused")
+@pytest.mark.skipif(not gpu_missing_stages(), reason="every gpu stage exists: nothing is refused")
 @pytest.mark.parametrize("args, flag", REFUSALS, ids=lambda a: " ".join(a) if isinstance(a, list) else "")
 def test_missing_stages_are_refused_naming_the_stage(tmp_path: Path, args: list[str], flag: str) -> None:
     r = charlc(write(tmp_path, "p.ch", CHARL), *args)
     assert r.returncode == 2
     line = one_error_line(r.stderr)
-    assert line.startswith(f"charlc: error: {flag} needs the '")
-    assert "stage and later" in line and "does not have yet" in line
+    assert line.startswith(f"charlc: error: {flag} needs the '{gpu_missing_stages()[0].value}' stage")
+    assert "stage and later for --target=gpu" in line and "does not have yet" in line
 
 
-@pytest.mark.skipif(("cpu", Stage.TARGET) in STAGE_PASSES, reason="the target stage exists")
-def test_run_is_refused_naming_the_stage(tmp_path: Path) -> None:
-    r = charlc("run", write(tmp_path, "p.ch", CHARL))
+@pytest.mark.skipif(("gpu", Stage.TARGET) in STAGE_PASSES, reason="the gpu target stage exists")
+def test_run_on_gpu_is_refused_naming_the_stage(tmp_path: Path) -> None:
+    r = charlc("run", write(tmp_path, "p.ch", CHARL), "--target=gpu")
     assert r.returncode == 2
-    assert f"charlc run needs the '{missing_stages()[0].value}' stage" in one_error_line(r.stderr)
+    assert f"charlc run needs the '{gpu_missing_stages()[0].value}' stage" in one_error_line(r.stderr)
+
+
+def test_a_stage_whose_pass_is_not_registered_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = {k: v for k, v in passes.available_passes().items() if k != "charl-bufferize"}
+    monkeypatch.setattr(passes, "available_passes", lambda: registry)
+    path = write(tmp_path, "p.ch", CHARL)
+    assert cli.main([path, "--stop-after=linalg"]) == 0
+    assert "linalg.generic" in capsys.readouterr().out
+    for args, what in [(["--stop-after=loops"], "--stop-after=loops"), (["--emit=llvm"], "--emit=llvm")]:
+        assert cli.main([path, *args]) == 2
+        expected = f"{what} needs the 'buffers' stage and later, which this version of charlc does not have yet"
+        assert capsys.readouterr().err == f"charlc: error: {expected}\n"
+    assert cli.main(["run", path]) == 2
+    assert "charlc run needs the 'buffers' stage" in capsys.readouterr().err
 
 
 def test_help_texts() -> None:
@@ -282,10 +315,10 @@ def test_help_texts() -> None:
         assert word in top.stdout
     run = charlc("run", "--help")
     assert run.returncode == 0
-    for word in ("--target", "--quantize", "--stats", "FILE"):
+    for word in ("--target", "--quantize", "--stats", "--no-cache", "--no-bounds-checks", "-O", "FILE"):
         assert word in run.stdout
     comp = charlc("compile", "--help")
-    for word in ("--emit", "--stop-after", "--split-input-file", "--print-ir-after-all", "--time-passes"):
+    for word in ("--emit", "--stop-after", "--split-input-file", "--print-ir-after-all", "--time-passes", "-O"):
         assert word in comp.stdout
 
 

@@ -15,6 +15,7 @@ import llvmlite.binding as llvm
 import pytest
 from xdsl.backend.llvm.convert import convert_module
 from xdsl.context import Context
+from xdsl.dialects import llvm as llvm_dialect
 from xdsl.dialects.arith import Arith
 from xdsl.dialects.builtin import Builtin, ModuleOp
 from xdsl.dialects.cf import Cf
@@ -156,6 +157,36 @@ func.func @memory(%a: memref<8x8xf32>, %b: {DYN}) -> f32 {{
 }}
 """
 
+RUNTIME = """
+"memref.global"() <{sym_name = "where", sym_visibility = "private", type = memref<6xi8>,
+  initial_value = dense<[97, 46, 99, 104, 58, 49]> : tensor<6xi8>, constant}> : () -> ()
+func.func private @charl_rt_print_str(memref<?xi8>)
+func.func private @charl_rt_print_i1(i1)
+func.func private @charl_rt_print_tensor_f32(memref<*xf32>, i32)
+func.func private @charl_rt_clock() -> f64
+func.func private @charl_rt_is_set(f64) -> i1
+func.func @runtime(%t: memref<2x3xf32>, %b: i1, %u: memref<*xf32>) -> i1 {
+  %g = memref.get_global @where : memref<6xi8>
+  %s = "memref.cast"(%g) : (memref<6xi8>) -> memref<?xi8>
+  func.call @charl_rt_print_str(%s) : (memref<?xi8>) -> ()
+  func.call @charl_rt_print_i1(%b) : (i1) -> ()
+  %code = arith.constant 0 : i32
+  %v = "memref.cast"(%t) : (memref<2x3xf32>) -> memref<*xf32>
+  func.call @charl_rt_print_tensor_f32(%v, %code) : (memref<*xf32>, i32) -> ()
+  func.call @charl_rt_print_tensor_f32(%u, %code) : (memref<*xf32>, i32) -> ()
+  %either = arith.select %b, %v, %u : memref<*xf32>
+  func.call @charl_rt_print_tensor_f32(%either, %code) : (memref<*xf32>, i32) -> ()
+  %back = "memref.cast"(%u) : (memref<*xf32>) -> memref<?x3xf32>
+  %c1 = arith.constant 1 : index
+  %x = memref.load %back[%c1, %c1] : memref<?x3xf32>
+  %now = func.call @charl_rt_clock() : () -> f64
+  %xd = arith.extf %x : f32 to f64
+  %sum = arith.addf %now, %xd : f64
+  %r = func.call @charl_rt_is_set(%sum) : (f64) -> i1
+  func.return %r : i1
+}
+"""
+
 
 def context() -> Context:
     """Every dialect the pass reads or writes, and the llvm casts it adds."""
@@ -194,7 +225,9 @@ def define_line(ir_text: str, name: str) -> str:
     return found.group(0)
 
 
-@pytest.mark.parametrize("text", [ELEMENTWISE, CALLS, CASTS, MATH, CONTROL, MEMORY], ids=lambda t: t.split("@")[1][:8])
+@pytest.mark.parametrize(
+    "text", [ELEMENTWISE, CALLS, CASTS, MATH, CONTROL, MEMORY, RUNTIME], ids=lambda t: t.split("@")[1][:8]
+)
 def test_only_llvm_ops_remain_and_llvm_verifies(text: str) -> None:
     module = lower(text)
     assert all(name.startswith("llvm.") for name in op_names(module)), op_names(module)
@@ -251,10 +284,11 @@ def test_casts_and_integer_division_use_llvm_instructions() -> None:
 
 def test_math_uses_intrinsics_polynomials_for_f32_and_libm_otherwise() -> None:
     ir_text = verified_ir(lower(MATH))
-    for name in ("llvm.exp.f32", "llvm.log.f32", "llvm.pow.f32", "llvm.powi.f32.i32", "llvm.sqrt.f32", "llvm.fma.f32"):
+    for name in ("llvm.exp.f32", "llvm.log.f32", "llvm.pow.f32", "llvm.sqrt.f32", "llvm.fma.f32"):
         assert f'@"{name}"' in ir_text, name
     assert '@"atan2f"' in ir_text and '@"erf"(double' in ir_text
     assert "tanhf" not in ir_text and "erff" not in ir_text
+    assert "powi" not in ir_text, "fpowi is a loop of multiplications, not libgcc's __powisf2"
 
 
 def test_control_flow_becomes_blocks_without_cf_ops() -> None:
@@ -274,18 +308,20 @@ def test_fastmath_option() -> None:
     assert fadd_flags(fastmath="fast") == {"reassoc", "nnan", "ninf", "nsz", "arcp", "contract", "afn"}
     assert fadd_flags(fastmath="reassoc+contract") == {"reassoc", "contract"}
     assert fadd_flags(fastmath="none") == set()
-    with pytest.raises(DiagnosticException, match="unknown fast-math flag 'quick'"):
+    with pytest.raises(ValueError, match="unknown fast-math flag 'quick'"):
         lower(ELEMENTWISE, fastmath="quick")
+    with pytest.raises(ValueError, match="main-symbol 'charl main' is not a C identifier"):
+        ConvertToLlvmPass(main_symbol="charl main")
 
 
 def test_unsupported_op_is_a_pass_error_naming_it() -> None:
     text = """
     func.func @f(%m: memref<4xf32>) -> index {
-      %r = "memref.rank"(%m) : (memref<4xf32>) -> index
+      %r = "memref.extract_aligned_pointer_as_index"(%m) : (memref<4xf32>) -> index
       func.return %r : index
     }
     """
-    with pytest.raises(DiagnosticException, match="no lowering for memref.rank"):
+    with pytest.raises(DiagnosticException, match="no lowering for memref.extract_aligned_pointer_as_index"):
         lower(text)
 
 
@@ -300,6 +336,73 @@ def test_lowered_module_round_trips_through_the_printer() -> None:
     reparsed = Parser(context(), str(module)).parse_module()
     reparsed.verify()
     assert str(reparsed) == str(module)
+
+
+def test_runtime_declarations_are_external_c_functions_with_the_expanded_signature() -> None:
+    module = lower(RUNTIME)
+    declared = {op.sym_name.data: op for op in module.ops if isinstance(op, llvm_dialect.FuncOp) and not op.body.blocks}
+    assert {op.linkage.linkage.data for op in declared.values()} == {"external"}
+    ir_text = verified_ir(module)
+    string = 'ptr %".1", ptr %".2", i64 %".3", i64 %".4", i64 %".5"'
+    assert f'declare void @"charl_rt_print_str"({string})' in ir_text, "no noalias on C functions"
+    assert 'declare void @"charl_rt_print_i1"(i1 zeroext %".1")' in ir_text
+    assert 'declare void @"charl_rt_print_tensor_f32"(i64 %".1", ptr %".2", i32 %".3")' in ir_text
+    assert 'declare double @"charl_rt_clock"()' in ir_text
+    assert 'declare zeroext i1 @"charl_rt_is_set"(double %".1")' in ir_text
+    line = define_line(ir_text, "runtime")
+    assert line.startswith('define zeroext i1 @"runtime"(ptr noalias %".1", ptr noalias %".2"')
+    assert line.endswith('i1 zeroext %".8", i64 %".9", ptr %".10") nounwind'), "a descriptor pointer is not noalias"
+
+
+def test_unranked_cast_fills_a_descriptor_slot_of_the_entry_block() -> None:
+    ir_text = verified_ir(lower(RUNTIME))
+    body = ir_text[ir_text.index('define zeroext i1 @"runtime"') :]
+    entry = body[: body.index("br label")]
+    slot = re.search(r'(%"\.\d+") = alloca ptr, i64 7, align 8', entry)
+    assert slot is not None, "a 3 + 2 * 2 word descriptor allocated in the entry block"
+    for field in ("0", "1", "2", "3, i32 0", "3, i32 1", "4, i32 0", "4, i32 1"):
+        gep = f"getelementptr {{ptr, ptr, i64, [2 x i64], [2 x i64]}}, ptr {slot.group(1)}, i32 0, i32 {field}"
+        assert gep in body, field
+    assert f'call ccc void @"charl_rt_print_tensor_f32"(i64 2, ptr {slot.group(1)}, i32 0)' in body
+    assert 'call ccc void @"charl_rt_print_tensor_f32"(i64 %".9", ptr %".10", i32 0)' in body
+    assert re.search(rf'select +i1 %"\.8", ptr {re.escape(slot.group(1))}, ptr %"\.10"', body), "a select of unranked"
+    assert 'getelementptr {ptr, ptr, i64, [2 x i64], [2 x i64]}, ptr %".10", i32 0, i32 3, i32 0' in body
+
+
+def test_an_unranked_result_is_a_pass_error() -> None:
+    text = """
+    func.func @f(%m: memref<4xf32>) -> memref<*xf32> {
+      %u = "memref.cast"(%m) : (memref<4xf32>) -> memref<*xf32>
+      func.return %u : memref<*xf32>
+    }
+    """
+    with pytest.raises(DiagnosticException, match=r"@f returns memref<\*xf32>: an unranked memref cannot be returned"):
+        lower(text)
+
+
+MAIN = """
+func.func @main() {
+  func.call @helper() : () -> ()
+  func.return
+}
+func.func @helper() {
+  func.return
+}
+func.func @again() {
+  func.call @main() : () -> ()
+  func.return
+}
+"""
+
+
+def test_main_symbol_renames_the_entry_and_its_calls() -> None:
+    ir_text = verified_ir(lower(MAIN, main_symbol="charl_main"))
+    assert 'define void @"charl_main"()' in ir_text and '@"main"' not in ir_text
+    assert 'call ccc void @"charl_main"()' in ir_text
+    assert 'define void @"main"()' in verified_ir(lower(MAIN))
+    assert "charl_main" not in verified_ir(lower(CASTS, main_symbol="charl_main")), "no @main: nothing to rename"
+    with pytest.raises(DiagnosticException, match="cannot rename @main to 'helper': the name is already defined"):
+        lower(MAIN, main_symbol="helper")
 
 
 def test_lit_file_checks() -> None:

@@ -22,7 +22,7 @@ from xdsl.parser import Parser
 
 from passes._llvm_emit import signatures, to_llvm_ir, to_llvmlite
 from passes.convert_to_llvm import ConvertToLlvmPass
-from runtime.abi import Allocation, MemRefSpec, ScalarSpec, parse_signature
+from runtime.abi import Allocation, MemRefSpec, ScalarSpec, UnrankedSpec, parse_signature
 from runtime.cpu import CompileOptions, CompileStats, CpuModule, ObjectCache
 
 M2 = "memref<?x?xf32>"
@@ -301,6 +301,14 @@ def test_signatures_parse_from_mlir_types() -> None:
     assert sig.out_struct and len(sig.argtypes()) == 1 + 7 + 2
     assert str(sig.inputs[0]) == "memref<?x4xf32, strided<[?, 1], offset: ?>>"
     assert not parse_signature("() -> f32").out_struct
+
+
+def test_unranked_signatures() -> None:
+    sig = parse_signature("(memref<*xf32>, i1) -> f32")
+    assert sig.inputs[0] == UnrankedSpec("f32") and str(sig.inputs[0]) == "memref<*xf32>"
+    assert len(sig.argtypes()) == 3
+    with pytest.raises(ValueError, match="an unranked memref cannot be returned"):
+        parse_signature("(memref<?xf32>) -> memref<*xf32>")
 
 
 GLOBALS = """

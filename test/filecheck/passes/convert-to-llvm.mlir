@@ -147,7 +147,7 @@ func.func @dealloc(%m: memref<?x4xf32>) {
 
 // scf.if: a conditional branch to two blocks that branch to a merge block carrying the result.
 // CHECK-LABEL: llvm.func @select_if(
-// CHECK-SAME:    [[C:%[0-9]+]]: i1, [[X:%[0-9]+]]: f32) -> f32 attributes {charl.signature = "(i1, f32) -> f32"} {
+// CHECK-SAME:    [[C:%[0-9]+]]: i1 {llvm.zeroext}, [[X:%[0-9]+]]: f32) -> f32 attributes {charl.signature = "(i1, f32) -> f32"} {
 // CHECK:         llvm.cond_br [[C]], ^[[THEN:bb[0-9]+]], ^[[ELSE:bb[0-9]+]]
 // CHECK-NEXT:  ^[[THEN]]:
 // CHECK-NEXT:    [[N:%[0-9]+]] = llvm.fneg [[X]] {fastmathFlags = #llvm.fastmath<contract>} : f32
@@ -192,14 +192,20 @@ func.func @count_down(%n: i64) -> i64 {
   func.return %r : i64
 }
 
-// exp and sqrt are LLVM intrinsics; f32 tanh is a rational polynomial (no call), f64 tanh is libm's.
+// exp and sqrt are LLVM intrinsics; f32 tanh is a rational polynomial (no call), x itself near 0
+// and +-1 beyond 9.02; f64 tanh is libm's.
 // CHECK-LABEL: llvm.func @math_ops(
 // CHECK-SAME:    [[X:%[0-9]+]]: f32, [[Y:%[0-9]+]]: f64) -> f32 attributes {charl.signature = "(f32, f64) -> f32"} {
 // CHECK:         [[E:%[0-9]+]] = llvm.call_intrinsic "llvm.exp.f32"([[X]]) : (f32) -> f32
 // CHECK-NEXT:    [[S:%[0-9]+]] = llvm.call_intrinsic "llvm.sqrt.f32"([[E]]) : (f32) -> f32
 // CHECK-NOT:     llvm.call @tanhf
 // CHECK:         llvm.fdiv
-// CHECK:         [[T:%[0-9]+]] = llvm.select %{{[0-9]+}}, [[S]], %{{[0-9]+}} : i1, f32
+// CHECK:         [[ABS:%[0-9]+]] = llvm.call_intrinsic "llvm.fabs.f32"([[S]]) : (f32) -> f32
+// CHECK-NEXT:    [[TINY:%[0-9]+]] = llvm.fcmp "olt" [[ABS]], %{{[0-9]+}} : f32
+// CHECK-NEXT:    [[R:%[0-9]+]] = llvm.select [[TINY]], [[S]], %{{[0-9]+}} : i1, f32
+// CHECK-NEXT:    [[BIG:%[0-9]+]] = llvm.fcmp "ogt" [[ABS]], %{{[0-9]+}} : f32
+// CHECK-NEXT:    [[ONE:%[0-9]+]] = llvm.call_intrinsic "llvm.copysign.f32"(%{{[0-9]+}}, [[S]]) : (f32, f32) -> f32
+// CHECK-NEXT:    [[T:%[0-9]+]] = llvm.select [[BIG]], [[ONE]], [[R]] : i1, f32
 // CHECK-NEXT:    [[U:%[0-9]+]] = llvm.call @tanh([[Y]]) : (f64) -> f64
 // CHECK-NEXT:    [[V:%[0-9]+]] = llvm.fptrunc [[U]] : f64 to f32
 // CHECK-NEXT:    [[W:%[0-9]+]] = llvm.fadd [[T]], [[V]] {fastmathFlags = #llvm.fastmath<contract>} : f32
@@ -213,6 +219,96 @@ func.func @math_ops(%x: f32, %y: f64) -> f32 {
   %w = arith.addf %t, %v : f32
   func.return %w : f32
 }
+
+// A private function without a body is a C function: an external declaration with the expanded
+// signature. A cast to an unranked memref stores the descriptor into a slot allocated in the entry
+// block (3 + 2 * rank words) and passes (rank, slot).
+// CHECK:       llvm.func @charl_rt_print_tensor_f32(i64, !llvm.ptr, i32)
+// CHECK-LABEL: llvm.func @print_tensor(
+// CHECK-SAME:    [[ALLOC:%[0-9]+]]: !llvm.ptr {llvm.noalias}, [[ALIGNED:%[0-9]+]]: !llvm.ptr {llvm.noalias}, %{{[0-9]+}}: i64, %{{[0-9]+}}: i64, %{{[0-9]+}}: i64, %{{[0-9]+}}: i64, %{{[0-9]+}}: i64)
+// CHECK-NEXT:    [[WORDS:%[0-9]+]] = llvm.mlir.constant(7) : i64
+// CHECK-NEXT:    [[SLOT:%[0-9]+]] = llvm.alloca [[WORDS]] x !llvm.ptr {alignment = 8 : i64} : (i64) -> !llvm.ptr
+// CHECK-DAG:     [[C0:%[0-9]+]] = llvm.mlir.constant(0) : i64
+// CHECK-DAG:     [[C1:%[0-9]+]] = llvm.mlir.constant(1) : i64
+// CHECK-DAG:     [[C2:%[0-9]+]] = llvm.mlir.constant(2) : i64
+// CHECK-DAG:     [[C3:%[0-9]+]] = llvm.mlir.constant(3) : i64
+// CHECK-DAG:     [[CODE:%[0-9]+]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK:         llvm.br ^[[BODY:bb[0-9]+]]
+// CHECK-NEXT:  ^[[BODY]]:
+// CHECK-NEXT:    [[F0:%[0-9]+]] = llvm.getelementptr [[SLOT]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(!llvm.ptr, !llvm.ptr, i64, !llvm.array<2 x i64>, !llvm.array<2 x i64>)>
+// CHECK-NEXT:    llvm.store [[ALLOC]], [[F0]] : !llvm.ptr, !llvm.ptr
+// CHECK-NEXT:    [[F1:%[0-9]+]] = llvm.getelementptr [[SLOT]][0, 1]
+// CHECK-NEXT:    llvm.store [[ALIGNED]], [[F1]] : !llvm.ptr, !llvm.ptr
+// CHECK-NEXT:    [[F2:%[0-9]+]] = llvm.getelementptr [[SLOT]][0, 2]
+// CHECK-NEXT:    llvm.store [[C0]], [[F2]] : i64, !llvm.ptr
+// CHECK-NEXT:    [[S0:%[0-9]+]] = llvm.getelementptr [[SLOT]][0, 3, 0]
+// CHECK-NEXT:    llvm.store [[C2]], [[S0]] : i64, !llvm.ptr
+// CHECK-NEXT:    [[S1:%[0-9]+]] = llvm.getelementptr [[SLOT]][0, 3, 1]
+// CHECK-NEXT:    llvm.store [[C3]], [[S1]] : i64, !llvm.ptr
+// CHECK-NEXT:    [[T0:%[0-9]+]] = llvm.getelementptr [[SLOT]][0, 4, 0]
+// CHECK-NEXT:    llvm.store [[C3]], [[T0]] : i64, !llvm.ptr
+// CHECK-NEXT:    [[T1:%[0-9]+]] = llvm.getelementptr [[SLOT]][0, 4, 1]
+// CHECK-NEXT:    llvm.store [[C1]], [[T1]] : i64, !llvm.ptr
+// CHECK-NEXT:    llvm.call @charl_rt_print_tensor_f32([[C2]], [[SLOT]], [[CODE]]) : (i64, !llvm.ptr, i32) -> ()
+// CHECK-NEXT:    llvm.return
+func.func private @charl_rt_print_tensor_f32(memref<*xf32>, i32)
+func.func @print_tensor(%t: memref<2x3xf32>) {
+  %u = "memref.cast"(%t) : (memref<2x3xf32>) -> memref<*xf32>
+  %code = arith.constant 0 : i32
+  func.call @charl_rt_print_tensor_f32(%u, %code) : (memref<*xf32>, i32) -> ()
+  func.return
+}
+
+// An unranked argument is (rank, descriptor pointer), the pointer not noalias; a cast to a ranked
+// type loads the fields its type does not fix (here the pointers and the dynamic size).
+// CHECK-LABEL: llvm.func @read(
+// CHECK-SAME:    %{{[0-9]+}}: i64, [[D:%[0-9]+]]: !llvm.ptr) -> f32 attributes {charl.signature = "(memref<*xf32>) -> f32"} {
+// CHECK-DAG:     [[C5:%[0-9]+]] = llvm.mlir.constant(5) : i64
+// CHECK:         llvm.getelementptr [[D]][0, 0]
+// CHECK:         [[P:%[0-9]+]] = llvm.getelementptr [[D]][0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(!llvm.ptr, !llvm.ptr, i64, !llvm.array<2 x i64>, !llvm.array<2 x i64>)>
+// CHECK-NEXT:    [[ALIGNED:%[0-9]+]] = llvm.load [[P]] : !llvm.ptr -> !llvm.ptr
+// CHECK-NEXT:    [[PN:%[0-9]+]] = llvm.getelementptr [[D]][0, 3, 0]
+// CHECK-NEXT:    llvm.load [[PN]] : !llvm.ptr -> i64
+// CHECK-NEXT:    [[PX:%[0-9]+]] = llvm.getelementptr inbounds [[ALIGNED]]{{\[}}[[C5]]{{\]}} : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// CHECK-NEXT:    [[X:%[0-9]+]] = llvm.load [[PX]] {alignment = 4 : i64} : !llvm.ptr -> f32
+// CHECK-NEXT:    llvm.return [[X]] : f32
+func.func @read(%u: memref<*xf32>) -> f32 {
+  %m = "memref.cast"(%u) : (memref<*xf32>) -> memref<?x4xf32>
+  %c1 = arith.constant 1 : index
+  %x = memref.load %m[%c1, %c1] : memref<?x4xf32>
+  func.return %x : f32
+}
+
+// memref.dim of an unranked memref reads size k at i64 word 3 + k of the descriptor.
+// CHECK-LABEL: llvm.func @size(
+// CHECK-SAME:    %{{[0-9]+}}: i64, [[D:%[0-9]+]]: !llvm.ptr, [[K:%[0-9]+]]: i64) -> i64
+// CHECK:         [[C3:%[0-9]+]] = llvm.mlir.constant(3) : i64
+// CHECK:         [[W:%[0-9]+]] = llvm.add [[K]], [[C3]] : i64
+// CHECK-NEXT:    [[P:%[0-9]+]] = llvm.getelementptr inbounds [[D]]{{\[}}[[W]]{{\]}} : (!llvm.ptr, i64) -> !llvm.ptr, i64
+// CHECK-NEXT:    [[N:%[0-9]+]] = llvm.load [[P]] : !llvm.ptr -> i64
+// CHECK-NEXT:    llvm.return [[N]] : i64
+func.func @size(%u: memref<*xf32>, %k: index) -> index {
+  %n = memref.dim %u, %k : memref<*xf32>
+  func.return %n : index
+}
+
+// i1 is a C bool: zeroext on parameters and results.
+// CHECK:       llvm.func @charl_rt_flag(i1) -> (i1 {llvm.zeroext})
+// CHECK-LABEL: llvm.func @flag(
+// CHECK-SAME:    [[B:%[0-9]+]]: i1 {llvm.zeroext}) -> (i1 {llvm.zeroext}) attributes {charl.signature = "(i1) -> i1"} {
+// CHECK:         [[R:%[0-9]+]] = llvm.call @charl_rt_flag([[B]]) : (i1) -> i1
+// CHECK-NEXT:    llvm.return [[R]] : i1
+func.func private @charl_rt_flag(i1) -> i1
+func.func @flag(%b: i1) -> i1 {
+  %r = func.call @charl_rt_flag(%b) : (i1) -> i1
+  func.return %r : i1
+}
+
+// Constant globals of any element type, dense or splat, become LLVM array constants.
+// CHECK:       llvm.mlir.global internal constant @text(dense<[104, 105, 10]> : tensor<3xi8>) {addr_space = 0 : i32, alignment = 64 : i64} : !llvm.array<3 x i8>
+// CHECK:       llvm.mlir.global internal constant @ones(dense<1.000000e+00> : tensor<2x2xf64>) {addr_space = 0 : i32, alignment = 64 : i64} : !llvm.array<4 x f64>
+"memref.global"() <{sym_name = "text", sym_visibility = "private", type = memref<3xi8>, initial_value = dense<[104, 105, 10]> : tensor<3xi8>, constant}> : () -> ()
+"memref.global"() <{sym_name = "ones", sym_visibility = "private", type = memref<2x2xf64>, initial_value = dense<1.0> : tensor<2x2xf64>, constant}> : () -> ()
 
 // A private function gets internal linkage and no signature; C functions are declared once, at the end.
 // CHECK-LABEL: llvm.func internal @helper(

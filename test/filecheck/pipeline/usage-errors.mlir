@@ -5,7 +5,7 @@
 
 // PASS: charlc: error: unknown pass 'no-such-pass'; `charlc passes` lists the passes
 // OPTION: charlc: error: invalid options for pass 'cse': {{.*}}depth
-// LLVM: charlc: error: --emit=llvm needs the 'linalg' stage and later, which this version of charlc does not have yet
+// LLVM: {{.*}}usage-errors.mlir: error: --emit=llvm and later need a module of llvm ops only, but it holds `func.func`; lower it first (on MLIR input: -p ...,convert-to-llvm)
 // STOP: charlc: error: --stop-after applies to Charl sources; name the passes to run on MLIR input with -p
 func.func @f() {
   func.return

@@ -1,0 +1,277 @@
+"""Compiled Charl programs in this process: lowering to LLVM IR, JIT compilation with the C runtime
+loaded, the program cache, and calling the compiled functions with NumPy values.
+
+    program = load_source(Source("p.ch", text), Options(), cache=Cache.from_environment())
+    program.run()                       # the top-level statements (`main`), then flush the output
+    program.fn("f")(np.ones(3, np.float32))
+
+A first load runs the front end and every pass of the cpu stage table, then `runtime.cpu.CpuModule`
+(LLVM at `options.opt_level`, its object cached by IR hash). With a `Cache`, the program's entry
+(object, signatures, kernel count) is stored under a key of the source, the options and the
+compiler's fingerprint; a later load of the same source loads the object directly: no front end,
+no pass, no LLVM. Timings of each phase go to `Program.timings`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+
+from charlc.api import Session, exported_functions, frontend_program, run_located
+from charlc.cache import Cache, ProgramEntry, compiler_fingerprint
+from charlc.diagnostics import Source, render
+from charlc.emit import ENTRY, llvm_ir, target_machine
+from charlc.options import Options
+from charlc.pipeline import Stage, Timings, parse_pass_pipeline, passes_through, require_stages
+from runtime.abi import MemRefSpec, Signature, flatten_args, parse_signature, unpack_results
+
+if TYPE_CHECKING:
+    from runtime.cpu import CpuModule
+
+NOT_KERNELS = frozenset({"linalg.yield", "linalg.index"})
+"""linalg ops that are parts of a kernel, not kernels."""
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """A Charl program lowered to LLVM IR: the IR text, the MLIR signature of each function the API
+    may call (`api.exported_functions`), and how many kernels (linalg ops) it had at the linalg stage."""
+
+    llvm_ir: str
+    signatures: dict[str, str]
+    kernels: int
+    externals: tuple[str, ...] = ()
+    """The functions the program calls but does not define (the C runtime's, libc's, libm's)."""
+
+
+def count_kernels(module: ModuleOp) -> int:
+    """The number of linalg ops (generic, fill, matmul, ...) of `module`, not counting the
+    `linalg.yield`/`linalg.index` inside them."""
+    return sum(1 for op in module.walk() if op.name.startswith("linalg.") and op.name not in NOT_KERNELS)
+
+
+def lower(session: Session, source: Source) -> Lowered:
+    """Charl source -> LLVM IR through every stage of `session.options.target`, timed in
+    `session.timings` (front end, each pass, `llvm-ir`)."""
+    from passes import available_passes
+    from passes._llvm_emit import signatures
+
+    options = session.options
+    require_stages("charlc run", options.target, Stage.TARGET)
+    registry = available_passes()
+    to_linalg = parse_pass_pipeline(",".join(passes_through(options.target, Stage.LINALG, options)), registry)
+    everything = parse_pass_pipeline(",".join(passes_through(options.target, Stage.TARGET, options)), registry)
+    module, checked = frontend_program(source, session.timings, session.diagnostics)
+    run_located(session, source, module, to_linalg, verify=False)  # verified once, at the end
+    kernels = count_kernels(module)
+    run_located(session, source, module, everything[len(to_linalg) :])
+    with session.timings.measure("llvm-ir"):
+        text = llvm_ir(module)
+    exported = exported_functions(checked)
+    callable_signatures = {name: sig for name, sig in signatures(module).items() if name in exported}
+    return Lowered(text, callable_signatures, kernels, external_functions(module))
+
+
+def external_functions(module: ModuleOp) -> tuple[str, ...]:
+    """The functions an llvm-dialect module declares without defining them."""
+    from xdsl.dialects import llvm
+
+    return tuple(sorted(op.sym_name.data for op in module.ops if isinstance(op, llvm.FuncOp) and not op.body.blocks))
+
+
+def check_externals(names: tuple[str, ...], runtime_library: ctypes.CDLL) -> None:
+    """Raise when the program calls a function neither the runtime nor the process defines (calling
+    it would crash): a bug in charlc, not in the program."""
+    process = ctypes.CDLL(None)
+    missing = [n for n in names if not hasattr(runtime_library, n) and not hasattr(process, n)]
+    if missing:
+        raise RuntimeError(f"the compiled program calls functions nothing defines: {', '.join(missing)}")
+
+
+class ObjectCode:
+    """A compiled object (from the program cache) loaded into an MCJIT engine of its own."""
+
+    def __init__(self, data: bytes, opt_level: int) -> None:
+        import llvmlite.binding as llvm
+
+        tm = target_machine(opt_level, jit=True)
+        empty = llvm.parse_assembly("")
+        empty.triple = llvm.get_process_triple()
+        self._engine = llvm.create_mcjit_compiler(empty, tm)
+        self._engine.add_object_file(llvm.ObjectFileRef.from_data(data))
+        self._engine.finalize_object()
+
+    def address(self, name: str) -> int:
+        """The address of the compiled function `name`."""
+        address = int(self._engine.get_function_address(name))
+        if not address:
+            raise KeyError(f"no function named {name!r} in the compiled program")
+        return address
+
+
+class Jit:
+    """What calls compiled code needs: function addresses (a `CpuModule` or `ObjectCode`), `free`
+    for buffers the code allocated, and the runtime library (for `charl_rt_flush`)."""
+
+    def __init__(self, code: CpuModule | ObjectCode, runtime_library: ctypes.CDLL) -> None:
+        self.code = code
+        self.runtime = runtime_library
+        self._free = ctypes.CDLL(None).free
+        self._free.argtypes = [ctypes.c_void_p]
+        self._free.restype = None
+
+    def address(self, name: str) -> int:
+        """The address of the compiled function `name`."""
+        return int(self.code.address(name))
+
+    def free(self, address: int) -> None:
+        """Releases a buffer the compiled code allocated with `malloc`."""
+        self._free(address)
+
+    def flush(self) -> None:
+        """Flushes what the program printed (`charl_rt_flush`)."""
+        self.runtime.charl_rt_flush()
+
+
+class Function:
+    """A compiled Charl function called with NumPy arrays and Python or NumPy scalars; returns a
+    NumPy scalar or array, a tuple of them, or None.
+
+    A tensor argument may be anything `np.asarray` takes (a list, a scalar); it is converted to the
+    parameter's element type only when that loses nothing (`np.can_cast(..., "same_kind")`).
+    """
+
+    def __init__(self, jit: Jit, name: str, signature: Signature) -> None:
+        self.jit = jit
+        self.name = name
+        self.signature = signature
+        prototype = ctypes.CFUNCTYPE(signature.restype(), *signature.argtypes())
+        self._cfunc: Any = prototype(jit.address(name))
+        self._struct = signature.result_struct() if signature.out_struct else None
+
+    def __call__(self, *args: Any) -> Any:
+        """Calls the function with `args` (one per parameter)."""
+        if len(args) != len(self.signature.inputs):
+            raise TypeError(f"{self.name} takes {len(self.signature.inputs)} arguments, got {len(args)}")
+        values = [self._coerce(k, spec, a) for k, (spec, a) in enumerate(zip(self.signature.inputs, args, strict=True))]
+        flat, arrays = flatten_args(self.signature, values)
+        if self._struct is None:
+            value = self._cfunc(*flat)
+            return None if not self.signature.results else self.signature.results[0].dtype.type(value)
+        out = self._struct()
+        self._cfunc(ctypes.byref(out), *flat)
+        fields = [getattr(out, f[0]) for f in out._fields_]
+        results = unpack_results(self.signature, fields, arrays, self.jit, self.jit.free)
+        return results[0] if len(results) == 1 else results
+
+    def _coerce(self, k: int, spec: object, value: Any) -> Any:
+        if not isinstance(spec, MemRefSpec):
+            return value
+        array = np.asarray(value)
+        if array.dtype != spec.dtype:
+            if not np.can_cast(array.dtype, spec.dtype, "same_kind"):
+                raise TypeError(f"{self.name}: argument {k} must hold {spec.dtype}, got an array of {array.dtype}")
+            array = array.astype(spec.dtype)
+        return np.ascontiguousarray(array)
+
+
+@dataclass
+class Program:
+    """A compiled Charl program loaded in this process."""
+
+    jit: Jit
+    signatures: dict[str, str]
+    kernels: int
+    timings: Timings = field(default_factory=Timings)
+    cache_hit: bool = False
+    warnings: tuple[str, ...] = ()
+    """The compiler's warnings, rendered (`file:line:col: warning: ...`, line, caret)."""
+    _functions: dict[str, Function] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """The functions that can be called: the non-generic functions of the program and `main`."""
+        return sorted(self.signatures)
+
+    def fn(self, name: str) -> Function:
+        """The compiled function `name`; a `KeyError` naming the callable ones when there is none."""
+        if name not in self.signatures:
+            raise KeyError(f"no callable function named {name!r}; the program has: {', '.join(self.names)}")
+        if name not in self._functions:
+            self._functions[name] = Function(self.jit, name, parse_signature(self.signatures[name]))
+        return self._functions[name]
+
+    def run(self) -> None:
+        """Runs the top-level statements, then flushes the output. A run-time error (an index out of
+        range, a bad `.npy` file) prints its located message and ends the process with status 1."""
+        main = self.fn(ENTRY)
+        with self.timings.measure("run"):
+            try:
+                main()
+            finally:
+                self.jit.flush()
+
+
+def runtime_directory() -> Path:
+    """Where the C runtime is built: `runtime/` in the cache directory (`$CHARL_CACHE_DIR` or
+    `~/.cache/charl`), whether or not compiled programs are cached."""
+    return Cache.from_environment().directory / "runtime"
+
+
+def runtime_library() -> ctypes.CDLL:
+    """The C runtime (built on first use), loaded for JIT-compiled code and for ctypes."""
+    from runtime.native import NativeRuntime
+
+    library = NativeRuntime(runtime_directory()).load()
+    return ctypes.CDLL(str(library.shared))
+
+
+def load_source(source: Source, options: Options | None = None, *, cache: Cache | None = None) -> Program:
+    """Compile (or fetch from `cache`) and load the Charl program `source`.
+
+    Raises `CharlError` for a mistake in the program (also one a lowering finds, such as `grad`
+    before autodiff exists: a `PassFailedException` located at the op), `UsageError` when the
+    options ask for a stage charlc lacks.
+    """
+    options = options or Options()
+    timings = Timings()
+    with timings.measure("runtime library"):
+        library = runtime_library()
+    key = None
+    if cache is not None:
+        with timings.measure("cache lookup"):
+            key = cache.program_key(source, options, compiler_fingerprint())
+            hit = cache.load_program(key)
+        if hit is not None:
+            entry, data = hit
+            check_externals(entry.externals, library)
+            with timings.measure("load object"):
+                code = ObjectCode(data, options.opt_level)
+            jit = Jit(code, library)
+            return Program(jit, entry.signatures, entry.kernels, timings, cache_hit=True, warnings=entry.warnings)
+    session = Session(options, timings=timings)
+    lowered = lower(session, source)
+    warnings = tuple(render(source, w) for w in session.diagnostics.warnings)
+    check_externals(lowered.externals, library)
+    module = jit_compile(lowered.llvm_ir, options, cache, timings)
+    if cache is not None and key is not None and module.stats.cache_key:
+        entry = ProgramEntry(module.stats.cache_key, lowered.signatures, lowered.kernels, warnings, lowered.externals)
+        cache.store_program(key, entry)
+    return Program(Jit(module, library), lowered.signatures, lowered.kernels, timings, warnings=warnings)
+
+
+def jit_compile(ir_text: str, options: Options, cache: Cache | None, timings: Timings) -> CpuModule:
+    """`runtime.cpu.CpuModule` of `ir_text` at `options.opt_level`, with `cache`'s object cache."""
+    from runtime.cpu import CompileOptions, CpuModule
+
+    start = time.perf_counter()
+    objects = cache.object_cache() if cache is not None else None
+    module = CpuModule(ir_text, options=CompileOptions(opt_level=options.opt_level), cache=objects)
+    timings.rows["llvm"] = timings.rows.get("llvm", 0.0) + (time.perf_counter() - start) * 1e3
+    return module
