@@ -8,6 +8,8 @@ The Python API runs in-process (one pytest parameter per block); the printed IR 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,21 @@ def test_language_example_runs(line: int, code: str, capfd: pytest.CaptureFixtur
     capfd.readouterr()
     program.run()
     assert capfd.readouterr().out == RUNS[code.splitlines()[0]]
+
+
+@pytest.mark.parametrize("line, code", RUNNABLE, ids=[f"language.md:{line}" for line, _ in RUNNABLE])
+def test_language_example_executable_prints_the_same(line: int, code: str, tmp_path: Path) -> None:
+    """The same block built with `--emit=exe` runs without Python and prints the same bytes."""
+    source = tmp_path / f"language-{line}.ch"
+    source.write_text(code)
+    exe = tmp_path / f"language-{line}"
+    built = subprocess.run(
+        [sys.executable, "-m", "charlc", str(source), "--emit=exe", "-o", str(exe)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    native = subprocess.run([str(exe)], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert native.returncode == 0, native.stderr
+    assert native.stdout == RUNS[code.splitlines()[0]]
