@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
-import os
-import platform
 import pstats
 import re
 import tempfile
 import time
 from pathlib import Path
+
+from report import machine, update_readme, write_json
 
 from charlc.cache import Cache
 from charlc.diagnostics import Source
@@ -35,7 +34,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MAIN = "mlp_inference.ch"
 COLD_TARGET_S, CACHED_TARGET_S = 3.0, 0.3
-BEGIN, END = "<!-- compile_time:begin -->", "<!-- compile_time:end -->"
 NOT_RUNNABLE = re.compile(r"\b(grad|value_and_grad|autograd|model|quantize|quantize_tensor|dequantize)\b")
 
 
@@ -73,18 +71,6 @@ def measure(path: Path, repeat: int) -> dict[str, object]:
     return {"cold_s": best_cold, "cached_s": min(cached), "kernels": program.kernels, "phases_s": phases}
 
 
-def machine() -> str:
-    """The CPU model and core count."""
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores"
-
-
 def table(results: dict[str, dict[str, object]], repeat: int) -> str:
     rows = [
         f"`charlc run` compile time per example ({machine()}), in-process, best of {repeat}:",
@@ -120,19 +106,6 @@ def profile(path: Path, lines: int = 25) -> str:
     return out.getvalue()
 
 
-def update_readme(text: str) -> None:
-    """Replace the text between the compile_time markers of bench/README.md (append them if absent)."""
-    readme = HERE / "README.md"
-    current = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        current = head + block + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + block + "\n"
-    readme.write_text(current)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (the best counts)")
@@ -142,12 +115,10 @@ def main() -> None:
     results = {p.name: measure(p, args.repeat) for p in runnable_examples()}
     md = table(results, args.repeat)
     print(md)
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    record = {"repeat": args.repeat, "machine": machine(), "examples": results}
+    record: dict[str, object] = {"repeat": args.repeat, "machine": machine(), "examples": results}
     record["targets_s"] = {"cold": COLD_TARGET_S, "cached": CACHED_TARGET_S}
-    (out / "compile_time.json").write_text(json.dumps(record, indent=2) + "\n")
-    update_readme(md)
+    write_json("compile_time", record)
+    update_readme("compile_time", md)
     if args.profile:
         print(profile(ROOT / "examples" / MAIN))
 

@@ -11,14 +11,11 @@ for reference (not part of the target).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from report import machine, update_readme, write_json
 from xdsl.dialects.builtin import ModuleOp
 
 from charlc.api import make_context
@@ -29,9 +26,7 @@ from charlc.pipeline import STAGE_PASSES, Stage
 from charlc.typecheck import check
 from passes import available_passes
 
-HERE = Path(__file__).resolve().parent
 TARGET_S = 3.0
-BEGIN, END = "<!-- frontend:begin -->", "<!-- frontend:end -->"
 
 UNIT = """\
 // ---- unit {i}: a sequential model, a params model, generic functions, loops and training
@@ -132,18 +127,6 @@ def measure(text: str, repeat: int) -> dict[str, float]:
     }
 
 
-def machine() -> str:
-    """The CPU model and core count."""
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores"
-
-
 def table(times: dict[str, float], lines: int, repeat: int) -> str:
     """The markdown table of a measurement."""
     front = times["parse"] + times["typecheck"] + times["irgen"]
@@ -164,19 +147,6 @@ def table(times: dict[str, float], lines: int, repeat: int) -> str:
     return "\n".join(rows)
 
 
-def update_readme(text: str) -> None:
-    """Replace the text between the frontend markers of bench/README.md (append them if absent)."""
-    readme = HERE / "README.md"
-    current = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        current = head + block + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + block + "\n"
-    readme.write_text(current)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=2000, help="program size in lines")
@@ -187,13 +157,11 @@ def main() -> None:
     times = measure(text, args.repeat)
     md = table(times, lines, args.repeat)
     print(md)
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
     front = times["parse"] + times["typecheck"] + times["irgen"]
     record = {"lines": lines, "repeat": args.repeat, "machine": machine(), "seconds": times, "frontend_s": front}
     record["target_s"], record["target_met"] = TARGET_S, front < TARGET_S
-    (results / "frontend.json").write_text(json.dumps(record, indent=2) + "\n")
-    update_readme(md)
+    write_json("frontend", record)
+    update_readme("frontend", md)
 
 
 if __name__ == "__main__":

@@ -190,7 +190,10 @@ def _get_global(fb: FuncBuilder, op: Operation) -> None:
     """The global's address as the aligned pointer; the allocated pointer is null (nothing to free)."""
     assert isinstance(op, memref.GetGlobalOp)
     t = _result_type(op)
-    ptr = fb.value(llvm.AddressOfOp(op.name_.root_reference, PTR))
+    address = fb.value(llvm.AddressOfOp(op.name_.root_reference, PTR))
+    # llvmlite types a global's address as a pointer to its array type: cast it to the plain `ptr`
+    # every other descriptor holds (a `memcpy` declared for one would reject another global).
+    ptr = fb.value(llvm.BitcastOp(address, PTR))
     null = fb.value(llvm.ZeroOp(result_types=[PTR]))
     sizes = t.get_shape()
     fb.put(op.memref, Descriptor(t, null, ptr, 0, sizes, _row_major(fb, sizes)))
