@@ -66,13 +66,13 @@ TARGETS: tuple[str, ...] = ("cpu", "gpu")
 STAGE_PASSES: Mapping[tuple[str, Stage], tuple[str, ...]] = MappingProxyType(
     {
         ("cpu", Stage.CHARL): (),
-        ("cpu", Stage.CHARL_OPT): ("canonicalize", "cse", "dce"),
+        ("cpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
         ("cpu", Stage.LINALG): ("convert-charl-to-linalg",),
         ("cpu", Stage.BUFFERS): ("charl-bufferize",),
         ("cpu", Stage.LOOPS): ("convert-linalg-to-loops",),
         ("cpu", Stage.TARGET): ("convert-to-llvm",),
         ("gpu", Stage.CHARL): (),
-        ("gpu", Stage.CHARL_OPT): ("canonicalize", "cse", "dce"),
+        ("gpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
     }
 )
 

@@ -23,13 +23,17 @@ def available_passes() -> dict[str, type[ModulePass]]:
     from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
     from xdsl.transforms.dead_code_elimination import DeadCodeElimination
 
+    from passes.charl_autodiff import CharlAutodiffPass
     from passes.charl_bufferize import CharlBufferizePass
+    from passes.charl_inline import CharlInlinePass
     from passes.convert_charl_to_linalg import ConvertCharlToLinalgPass
     from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
     from passes.convert_to_llvm import ConvertToLlvmPass
 
     upstream: list[type[ModulePass]] = [CanonicalizePass, CommonSubexpressionElimination, DeadCodeElimination]
     ours: list[type[ModulePass]] = [
+        CharlInlinePass,
+        CharlAutodiffPass,
         ConvertCharlToLinalgPass,
         CharlBufferizePass,
         ConvertLinalgToLoopsPass,

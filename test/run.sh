@@ -29,6 +29,13 @@ if [ "${CI:-}" = "true" ] && { ! command -v mlir-opt-19 >/dev/null || ! command 
   fi
 fi
 
+# Under CI, PyTorch too: gradient tests compare with torch.autograd (elsewhere they skip that part,
+# saying why). 2.13.0 is a CPU build; an unpinned torch would pull gigabytes of CUDA.
+if [ "${CI:-}" = "true" ] && ! .venv/bin/python -c 'import torch' 2>/dev/null; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0 ||
+    echo "test/run.sh: could not install torch==2.13.0; comparisons with torch.autograd will skip" >&2
+fi
+
 status=0
 lit -sv test/filecheck || status=1
 pytest -n 2 -q test/unit || status=1

@@ -249,7 +249,7 @@ def test_cpu_stage_table() -> None:
     cpu = {stage: STAGE_PASSES[("cpu", stage)] for stage in Stage}
     assert cpu == {
         Stage.CHARL: (),
-        Stage.CHARL_OPT: ("canonicalize", "cse", "dce"),
+        Stage.CHARL_OPT: ("charl-autodiff", "canonicalize", "cse", "dce"),
         Stage.LINALG: ("convert-charl-to-linalg",),
         Stage.BUFFERS: ("charl-bufferize",),
         Stage.LOOPS: ("convert-linalg-to-loops",),

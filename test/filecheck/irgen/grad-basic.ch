@@ -1,4 +1,4 @@
-// RUN: charlc %s --emit=mlir | filecheck %s
+// RUN: charlc %s --emit=mlir --stop-after=charl | filecheck %s
 
 fn f(w: tensor<float32, [3]>, b: float32) -> float32 { return sum(w * w) + b * b }
 

@@ -7,6 +7,7 @@
 // CHECK-NEXT:   parse {{ +}}{{[0-9]+\.[0-9][0-9]}}
 // CHECK-NEXT:   typecheck {{ +}}{{[0-9]+\.[0-9][0-9]}}
 // CHECK-NEXT:   irgen {{ +}}{{[0-9]+\.[0-9][0-9]}}
+// CHECK-NEXT:   charl-autodiff {{ +}}{{[0-9]+\.[0-9][0-9]}}
 // CHECK-NEXT:   canonicalize {{ +}}{{[0-9]+\.[0-9][0-9]}}
 // CHECK-NEXT:   cse {{ +}}{{[0-9]+\.[0-9][0-9]}}
 // CHECK-NEXT:   dce {{ +}}{{[0-9]+\.[0-9][0-9]}}
