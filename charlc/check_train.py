@@ -10,7 +10,9 @@ from charlc import check_args, check_expr
 from charlc import syntax as ast
 from charlc.check_builtins import Table, make
 from charlc.check_env import FnCtx, Sig, plural
+from charlc.check_zero_grad import zero_gradient_message
 from charlc.checked import BuiltinTarget, FnInstance, FnTarget, ForwardTarget, GradTarget
+from charlc.diagnostics import CharlError
 from charlc.types import FnRefType, ModelType, OptStateType, QuantModelType, TensorType, TupleType, Type, show
 
 
@@ -92,11 +94,24 @@ def _gradient(
             f"`{kind}` of `{decl.name}`: while loops cannot be differentiated in version 1 "
             f"(the loop at {loop.span.line}:{loop.span.col}); use a for loop",
         )
+    _warn_zero(cx, at, decl, wrt)
     grads = [cx.type_of(args[i]) for i in wrt]
     g: Type = TupleType(tuple(grads)) if as_list else grads[0]
     result = TupleType((ret, g)) if kind == "value_and_grad" else g
     cx.inst.targets[outer] = GradTarget(kind, inst, wrt, tuple(args), result)
     return cx.record(outer, result)
+
+
+def _warn_zero(cx: FnCtx, at: ast.Call, decl: ast.FnDecl, wrt: tuple[int, ...]) -> None:
+    """Warn, at the gradient call, about each `wrt` argument whose gradient is identically zero."""
+    for i in wrt:
+        message = zero_gradient_message(decl, i)
+        if message is None:
+            continue
+        warning = CharlError(at.span, message, kind="warning")
+        key = (at.span, message)
+        if all((w.span, w.message) != key for w in cx.prog.warnings):
+            cx.prog.warnings.append(warning)
 
 
 def _differentiable(cx: FnCtx, e: ast.Expr, i: int, fname: str) -> None:

@@ -41,6 +41,7 @@ class ProgramChecker:
     stack: list[ast.FnDecl] = field(default_factory=list)
     symbols: set[str] = field(default_factory=lambda: {"main"})
     model_stack: list[str] = field(default_factory=list)
+    warnings: list[CharlError] = field(default_factory=list)
 
     def run(self) -> CheckedProgram:
         self.collect()
@@ -50,7 +51,7 @@ class ProgramChecker:
             if not check_types.is_generic(decl, self.model_decls, {}):
                 self.default_instance(decl)
         main = self.check_main()
-        return CheckedProgram(self.program, self.models, self.instances, main)
+        return CheckedProgram(self.program, self.models, self.instances, main, self.warnings)
 
     # -- declarations --------------------------------------------------------------------------
 
