@@ -181,45 +181,37 @@ int charl_format_scientific(char *out, const CharlFloatBits *x, const CharlFloat
     return finish(&t);
 }
 
-CharlFloatBits charl_bits_f32(float x) {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    uint32_t frac = u & 0x7fffffu, biased = (u >> 23) & 0xffu;
-    CharlFloatBits b = {0, 0, 0, false, (u >> 31) != 0, 0};
-    if (biased == 0xffu) {
+/* The IEEE-754 fields of a float whose bits are `u`, with `mant` stored mantissa bits and an
+ * exponent bias of `bias` (f32: 23 and 127; f64: 52 and 1023). */
+static CharlFloatBits ieee_bits(uint64_t u, int mant, int exp_bits, int bias) {
+    uint64_t frac = u & ((1ull << mant) - 1);
+    uint32_t biased = (uint32_t)((u >> mant) & ((1u << exp_bits) - 1));
+    CharlFloatBits b = {0, 0, 0, false, ((u >> (mant + exp_bits)) & 1) != 0, 0};
+    if (biased == (1u << exp_bits) - 1) {
         b.special = frac == 0 ? 1 : 2;
     } else if (biased != 0) {
-        b.mantissa = (1u << 23) | frac;
-        b.exponent = (int)biased - 127 - 23;
-        b.mantissa_bit = 23;
+        b.mantissa = (1ull << mant) | frac;
+        b.exponent = (int)biased - bias - mant;
+        b.mantissa_bit = mant;
         b.unequal_margins = biased != 1 && frac == 0;
     } else {
         b.mantissa = frac;
-        b.exponent = 1 - 127 - 23;
-        b.mantissa_bit = frac ? 31 - __builtin_clz(frac) : 0;
+        b.exponent = 1 - bias - mant;
+        b.mantissa_bit = frac ? 63 - __builtin_clzll(frac) : 0;
     }
     return b;
+}
+
+CharlFloatBits charl_bits_f32(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return ieee_bits(u, 23, 8, 127);
 }
 
 CharlFloatBits charl_bits_f64(double x) {
     uint64_t u;
     memcpy(&u, &x, sizeof u);
-    uint64_t frac = u & 0xfffffffffffffull;
-    uint32_t biased = (uint32_t)((u >> 52) & 0x7ffu);
-    CharlFloatBits b = {0, 0, 0, false, (u >> 63) != 0, 0};
-    if (biased == 0x7ffu) {
-        b.special = frac == 0 ? 1 : 2;
-    } else if (biased != 0) {
-        b.mantissa = (1ull << 52) | frac;
-        b.exponent = (int)biased - 1023 - 52;
-        b.mantissa_bit = 52;
-        b.unequal_margins = biased != 1 && frac == 0;
-    } else {
-        b.mantissa = frac;
-        b.exponent = 1 - 1023 - 52;
-        b.mantissa_bit = frac ? 63 - __builtin_clzll(frac) : 0;
-    }
-    return b;
+    return ieee_bits(u, 52, 11, 1023);
 }
 
 int charl_scalar_text(char *out, double value, bool is_f32) {
