@@ -111,3 +111,16 @@ class AdjointBuilder:
 def first_float(values: Sequence[SSAValue]) -> SSAValue | None:
     """The first value of a float (element) type, if any."""
     return next((v for v in values if is_float(v.type)), None)
+
+
+def outside_uses(op: Operation, varied: set[SSAValue]) -> list[SSAValue]:
+    """The varied float values defined outside `op` and used inside its regions, in first-use order."""
+    inside = {r for o in op.walk() for r in o.results} | {a for reg in op.regions for b in reg.blocks for a in b.args}
+    found: dict[SSAValue, None] = {}
+    for o in op.walk():
+        if o is op:
+            continue
+        for v in o.operands:
+            if v in varied and v not in inside and is_float(v.type):
+                found[v] = None
+    return list(found)

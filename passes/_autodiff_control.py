@@ -12,24 +12,11 @@ from typing import TYPE_CHECKING
 from xdsl.dialects import scf
 from xdsl.ir import Block, Operation, Region, SSAValue
 
-from dialects.charl_base import is_float
-from passes._autodiff_builder import AdjointBuilder
+from passes._autodiff_builder import AdjointBuilder, outside_uses
+from passes._autodiff_loops import tape_loops
 
 if TYPE_CHECKING:
     from passes._autodiff_sweep import Sweep
-
-
-def outside_uses(op: Operation, varied: set[SSAValue]) -> list[SSAValue]:
-    """The varied float values defined outside `op` and used inside its regions, in first-use order."""
-    inside = {r for o in op.walk() for r in o.results} | {a for reg in op.regions for b in reg.blocks for a in b.args}
-    found: dict[SSAValue, None] = {}
-    for o in op.walk():
-        if o is op:
-            continue
-        for v in o.operands:
-            if v in varied and v not in inside and is_float(v.type):
-                found[v] = None
-    return list(found)
 
 
 def _branch(sweep: Sweep, op: scf.IfOp, block: Block, gs: list[SSAValue | None], free: list[SSAValue]) -> Region:
@@ -46,6 +33,8 @@ def _branch(sweep: Sweep, op: scf.IfOp, block: Block, gs: list[SSAValue | None],
         mapping.update(zip(fwd.results, clone.results, strict=True))
         new.add_op(clone)
         ops.append(clone)
+    moved = tape_loops(new, ops, sweep.tapes)
+    yielded = [moved.get(v, v) for v in yielded]
     sweep.varied.update(_newly_varied(ops, sweep.varied))
     child = sweep.child(AdjointBuilder(new))
     for v, g in zip(yielded, gs, strict=True):

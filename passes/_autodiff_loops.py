@@ -19,8 +19,7 @@ from xdsl.ir import Block, Operation, SSAValue
 
 from dialects.charl import BroadcastToOp, ConstantOp, DimOp, ReshapeOp, SliceOp, UpdateSliceOp
 from dialects.charl_base import element_of, is_dynamic, is_float, shape_of
-from passes._autodiff_builder import AdjointBuilder
-from passes._autodiff_control import outside_uses
+from passes._autodiff_builder import AdjointBuilder, outside_uses
 
 if TYPE_CHECKING:
     from passes._autodiff_sweep import Sweep
@@ -115,6 +114,24 @@ def tape_loop(block: Block, loop: scf.ForOp) -> tuple[scf.ForOp, Tape]:
     return taped, Tape(count, list(taped.results[len(carried) + 1 :]), len(carried))
 
 
+def tape_loops(block: Block, ops: list[Operation], tapes: dict[Operation, Tape]) -> dict[SSAValue, SSAValue]:
+    """Tapes every `scf.for` of `ops` (in `block`) that carries float values, in place in `ops`.
+
+    A loop nested in a branch or another loop is taped where the backward sweep recomputes its
+    enclosing block, so each level records its own iterations. Returns the old loop results mapped
+    to the taped loop's, for values the caller still holds.
+    """
+    moved: dict[SSAValue, SSAValue] = {}
+    for n, op in enumerate(ops):
+        if isinstance(op, scf.ForOp) and any(is_float(v.type) for v in op.iter_args):
+            old = list(op.results)
+            taped, tape = tape_loop(block, op)
+            moved.update(zip(old, taped.results, strict=False))
+            ops[n] = taped
+            tapes[taped] = tape
+    return moved
+
+
 def _read_back(b: AdjointBuilder, tape: SSAValue, like: SSAValue, k: SSAValue, zero: SSAValue) -> SSAValue:
     """Iteration `k`'s saved value of the carried `like` (sizes read from `like`)."""
     shape = shape_of(like.type)
@@ -159,6 +176,8 @@ def for_adjoint(sweep: Sweep, loop: scf.ForOp, gs: list[SSAValue | None], tape: 
         mapping.update(zip(op.results, clone.results, strict=True))
         body.add_op(clone)
         ops.append(clone)
+    moved = tape_loops(body, ops, sweep.tapes)
+    yielded = [moved.get(v, v) for v in yielded]
     from passes._autodiff_sweep import varied_values
 
     sweep.varied.update(varied_values(ops, sweep.varied))

@@ -15,7 +15,7 @@ from dialects.charl_base import is_float
 from passes._autodiff_api import VjpRule
 from passes._autodiff_builder import AdjointBuilder
 from passes._autodiff_control import if_adjoint
-from passes._autodiff_loops import Tape, for_adjoint, tape_loop
+from passes._autodiff_loops import Tape, for_adjoint, tape_loops
 from passes._autodiff_rules import core_rules
 from passes._autodiff_rules_nn import nn_rules
 from passes._charl_to_linalg_core import source_position
@@ -121,7 +121,7 @@ class Sweep:
             return
         if isinstance(op, scf.ForOp):
             if op not in self.tapes:
-                raise AutodiffError(op, "cannot differentiate a loop inside a branch or another loop")
+                raise AutodiffError(op, "internal: a differentiated loop was not taped")
             for_adjoint(self, op, gs, self.tapes[op])
             return
         rule = self.rules.get(type(op))
@@ -144,13 +144,8 @@ def adjoint_function(module: ModuleOp, callee: func.FuncOp, wrt: list[int], with
         new.name_hint = old.name_hint
     result = clone_inlined(callee, block, module)
     tapes: dict[Operation, Tape] = {}
-    for op in list(block.ops):
-        if isinstance(op, scf.ForOp) and any(is_float(v.type) for v in op.iter_args):
-            index = result.index if result.owner is op else None  # type: ignore[union-attr]
-            taped, tape = tape_loop(block, op)
-            result = taped.results[index] if index is not None else result
-            tapes[taped] = tape
     forward = list(block.ops)
+    result = tape_loops(block, forward, tapes).get(result, result)
     varied = varied_values(forward, {block.args[i] for i in wrt if is_float(inputs[i])})
     builder = AdjointBuilder(block)
     sweep = Sweep(builder, all_rules(), varied)

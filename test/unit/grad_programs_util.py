@@ -99,6 +99,28 @@ fn df(x: tensor<float64, [4]>) -> float64 { return sum(grad(f)(x)) }
 fn d2(x: tensor<float64, [4]>) -> tensor<float64, [4]> { return grad(df)(x) }
 """
 
+NESTED = """
+fn f(x: tensor<float64, [3]>, w: tensor<float64, [3]>, s: float64, n: int32) -> float64 {
+    let mut h = x
+    for i in 0..3 {
+        for j in 0..n {
+            h = tanh(h * w + 0.1)
+        }
+        if s > 0.0 {
+            for j in 0..2 { h = sin(h) * w }
+        } else {
+            h = h * s
+        }
+        h = h + x
+    }
+    return sum(h * h)
+}
+fn g(x: tensor<float64, [3]>, w: tensor<float64, [3]>, s: float64,
+     n: int32) -> (tensor<float64, [3]>, tensor<float64, [3]>, float64) {
+    return grad(f, wrt: [0, 1, 2])(x, w, s, n)
+}
+"""
+
 
 def uniform(seed: int, shapes: list[tuple[int, ...]], scale: float = 1.0) -> list[np.ndarray]:
     """Float64 arrays uniform in [-scale, scale), one per shape, from one seeded generator."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from grad_programs_util import MLP, PIECEWISE, RNN, SECOND, TB_SHAPES, TRANSFORMER, check_entries, flat, uniform
+from grad_programs_util import MLP, NESTED, PIECEWISE, RNN, SECOND, TB_SHAPES, TRANSFORMER, check_entries, flat, uniform
 
 from charlc.api import load
 from charlc.run import Program
@@ -23,7 +23,8 @@ def _torch_grads(fn: Any, args: list[np.ndarray], wrt: list[int]) -> list[np.nda
     torch = pytest.importorskip("torch", reason=TORCH_REASON)
     ts = [torch.tensor(np.asarray(a), requires_grad=i in wrt) for i, a in enumerate(args)]
     loss = fn(torch, *ts)
-    return [g.numpy() for g in torch.autograd.grad(loss, [ts[i] for i in wrt])]
+    grads = torch.autograd.grad(loss, [ts[i] for i in wrt], allow_unused=True)
+    return [np.zeros_like(args[i]) if g is None else g.numpy() for g, i in zip(grads, wrt, strict=True)]
 
 
 def _assert_close(charl: list[np.ndarray], reference: list[np.ndarray]) -> None:
@@ -171,6 +172,48 @@ def test_piecewise_if_matches_finite_differences(piecewise: Program, s: float) -
     """Both branches' gradients agree with central differences."""
     args: list[Any] = [uniform(4, [(3,)])[0], np.float64(s)]
     check_entries(piecewise.fn("f"), args, flat(piecewise.fn("g")(*args)), [0, 1], seed=14)
+
+
+# Loops nested in loops and branches -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def nested() -> Program:
+    """The nested-loops program, compiled once."""
+    return load(NESTED)
+
+
+def _nested_torch(n: int) -> Any:
+    def fn(t: Any, x: Any, w: Any, s: Any) -> Any:
+        h = x
+        for _ in range(3):
+            for _ in range(n):
+                h = t.tanh(h * w + 0.1)
+            if float(s.detach()) > 0.0:
+                for _ in range(2):
+                    h = t.sin(h) * w
+            else:
+                h = h * s
+            h = h + x
+        return (h * h).sum()
+
+    return fn
+
+
+@pytest.mark.parametrize(("s", "n"), [(0.7, 2), (-1.3, 3), (0.5, 0)])
+def test_nested_loops_match_torch(nested: Program, s: float, n: int) -> None:
+    """A `for` inside a `for` (run-time trip count) and inside an `if` branch, itself in a `for`."""
+    x, w = uniform(6, [(3,), (3,)])
+    charl = flat(nested.fn("g")(x, w, np.float64(s), np.int32(n)))
+    _assert_close(charl, _torch_grads(_nested_torch(n), [x, w, np.float64(s)], [0, 1, 2]))
+
+
+@pytest.mark.parametrize(("s", "n"), [(0.7, 2), (-1.3, 3)])
+def test_nested_loops_match_finite_differences(nested: Program, s: float, n: int) -> None:
+    """A few entries of the nested-loop gradients agree with central differences."""
+    x, w = uniform(6, [(3,), (3,)])
+    args: list[Any] = [x, w, np.float64(s), np.int32(n)]
+    check_entries(nested.fn("f"), args, flat(nested.fn("g")(*args)), [0, 1, 2], seed=16)
 
 
 # Second derivative -----------------------------------------------------------------------------
