@@ -21,7 +21,7 @@ from charlc.cache import CACHE_ENV, Cache
 from charlc.options import Options
 from charlc.pipeline import Stage
 
-COMMANDS = ("compile", "run", "passes")
+COMMANDS = ("compile", "run", "passes", "import-torch")
 
 
 class EmitKind(StrEnum):
@@ -176,6 +176,17 @@ def run(
 def passes() -> int:
     """List every pass with its one-line description."""
     return driver.guarded(driver.passes_command)
+
+
+@app.command("import-torch")
+def import_torch(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="the Charl source declaring the model")],
+    state: Annotated[str, typer.Argument(metavar="STATE", help="a torch.save'd state_dict (.pt) or an .npz")],
+    model: Annotated[str, typer.Option("--model", "-m", help="the model: Mlp, or Linear(4, 8) with arguments")],
+    output: Annotated[str, typer.Option("-o", "--output", metavar="OUT", help="the .npz to write")],
+) -> int:
+    """Convert a PyTorch state_dict of the same architecture into the .npz that load(Model, path) reads."""
+    return driver.guarded(lambda: driver.import_torch_command(file, model, state, output))
 
 
 def dispatch(argv: list[str]) -> list[str]:

@@ -287,3 +287,18 @@ def stats_table(program: Program, cached: bool) -> str:
     cache = ("hit" if program.cache_hit else "miss") if cached else "off"
     lines.append(f"  cache: {cache}")
     return "\n".join(lines)
+
+
+def import_torch_command(path: str, model: str, state: str, output: str, out: TextIO | None = None) -> int:
+    """`charlc import-torch FILE STATE --model M -o OUT`: a PyTorch state dict as `load`'s `.npz`."""
+    from charlc.torch_import import import_torch
+
+    out = out or sys.stdout
+    source = read_input(path)
+    try:
+        lines = import_torch(source, model, Path(state), Path(output))
+    except CharlError as e:
+        sys.stderr.write(render(source, e) + "\n")
+        return EXIT_USER_ERROR
+    out.write("".join(f"{line}\n" for line in lines) + f"wrote {output}\n")
+    return EXIT_OK
