@@ -12,12 +12,14 @@ from dialects.charl import (
     AbsOp,
     AddOp,
     BroadcastToOp,
+    CeilOp,
     CompareOp,
     ConstantOp,
     CosOp,
     DimOp,
     DivOp,
     ExpOp,
+    FloorOp,
     GeluOp,
     LogOp,
     MatmulOp,
@@ -28,6 +30,7 @@ from dialects.charl import (
     PowOp,
     ReduceOp,
     ReluOp,
+    RemOp,
     ReshapeOp,
     RsqrtOp,
     SelectOp,
@@ -91,6 +94,16 @@ def div_rule(adj: Adjoint, op: Operation, gs: Grads) -> Out:
     assert g is not None
     da = adj.emit(DivOp(g, b))
     return [da, adj.emit(NegOp(adj.emit(DivOp(_mul(adj, g, r), b))))]
+
+
+def rem_rule(adj: Adjoint, op: Operation, gs: Grads) -> Out:
+    """rem: da = g, db = -g * trunc(a / b)"""
+    g, (a, b) = gs[0], op.operands
+    assert g is not None
+    q = adj.emit(DivOp(a, b))
+    negative = adj.emit(CompareOp(q, adj.zeros_like(q), "lt"))
+    trunc = adj.emit(SelectOp(negative, adj.emit(CeilOp(q)), adj.emit(FloorOp(q))))
+    return [g, adj.emit(NegOp(_mul(adj, g, trunc)))]
 
 
 def pow_rule(adj: Adjoint, op: Operation, gs: Grads) -> Out:
@@ -270,6 +283,7 @@ def core_rules() -> dict[type[Operation], VjpRule]:
         SubOp: sub_rule,
         MulOp: mul_rule,
         DivOp: div_rule,
+        RemOp: rem_rule,
         PowOp: pow_rule,
         MaximumOp: maximum_rule,
         MinimumOp: minimum_rule,

@@ -20,7 +20,6 @@ from grad_builtins_util import (
     with_torch,
 )
 
-from charlc.diagnostics import CharlError
 from charlc.run import Program
 
 
@@ -123,8 +122,7 @@ CASES = [
 ]
 
 
-# `%` of floats (fmod): d/da = 1, d/db = -trunc(a / b), as torch.fmod. These cases live in their
-# own program because charl-autodiff has no rule for charl.rem yet, so compiling them fails.
+# `%` of floats (fmod): d/da = 1, d/db = -trunc(a / b), as torch.fmod.
 REM_CASES = [
     Case("rem_row", {"a": REM_A, "b": REM_B}, "a % b", (2, 3), lambda t, a, b: t.fmod(a, b)),
     Case(
@@ -135,19 +133,12 @@ REM_CASES = [
         lambda t, a, s: t.fmod(a, s),
     ),
 ]
-REM_XFAIL = pytest.mark.xfail(
-    strict=True,
-    raises=CharlError,
-    reason="charl-autodiff has no VJP rule for charl.rem; adding one breaks the existing tests that use"
-    " charl.rem as their example of an op without a rule (test_charl_autodiff.py, test_run.py,"
-    " charl-autodiff-error.mlir), which must change with it",
-)
 
 
 @pytest.fixture(scope="module")
 def prog() -> Program:
     """Every case of this file, compiled once."""
-    return compile_cases(CASES)
+    return compile_cases([*CASES, *REM_CASES])
 
 
 @pytest.mark.parametrize("case", params(with_fd(CASES)))
@@ -162,31 +153,22 @@ def test_matches_torch(prog: Program, case: Case) -> None:
     check_torch(prog, case)
 
 
-@pytest.fixture(scope="module")
-def rem_prog() -> Program:
-    """The `%` cases, compiled once."""
-    return compile_cases(REM_CASES)
-
-
-@REM_XFAIL
 @pytest.mark.parametrize("case", params(REM_CASES))
-def test_rem_matches_finite_differences(rem_prog: Program, case: Case) -> None:
+def test_rem_matches_finite_differences(prog: Program, case: Case) -> None:
     """`%` of floats: every entry of both operands' gradients agrees with a central difference."""
-    check_finite_differences(rem_prog, case)
+    check_finite_differences(prog, case)
 
 
-@REM_XFAIL
 @pytest.mark.parametrize("case", params(REM_CASES))
-def test_rem_matches_torch(rem_prog: Program, case: Case) -> None:
+def test_rem_matches_torch(prog: Program, case: Case) -> None:
     """`%` of floats: the gradients equal torch.autograd's through torch.fmod."""
-    check_torch(rem_prog, case)
+    check_torch(prog, case)
 
 
-@REM_XFAIL
-def test_rem_gradient_formula(rem_prog: Program) -> None:
+def test_rem_gradient_formula(prog: Program) -> None:
     """d(a % b)/da = 1 and d(a % b)/db = -trunc(a / b), exactly as torch.fmod defines them."""
     case = REM_CASES[0]
-    da, db = (np.asarray(g) for g in rem_prog.fn("g_rem_row")(*case.inputs()))
+    da, db = (np.asarray(g) for g in prog.fn("g_rem_row")(*case.inputs()))
     w: Any = case.weight
     np.testing.assert_allclose(da, w, rtol=1e-15)
     np.testing.assert_allclose(db, (-np.trunc(REM_A / REM_B) * w).sum(axis=0), rtol=1e-12)

@@ -1,9 +1,9 @@
 // RUN: not charlc %s -p charl-autodiff 2>&1 | filecheck %s
 
 // An op without a gradient rule on a differentiated path: a located error naming the op.
-// CHECK: error: charl-autodiff: model.ch:3:9: charl.rem: cannot differentiate charl.rem: it has no gradient rule
+// CHECK: error: charl-autodiff: model.ch:3:9: arith.mulf: cannot differentiate arith.mulf: it has no gradient rule
 func.func @f(%x: f64) -> f64 {
-  %r = charl.rem %x, %x : f64 loc("model.ch":3:9)
+  %r = arith.mulf %x, %x : f64 loc("model.ch":3:9)
   func.return %r : f64
 }
 func.func @main(%x: f64) -> f64 {
