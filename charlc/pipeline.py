@@ -73,6 +73,9 @@ STAGE_PASSES: Mapping[tuple[str, Stage], tuple[str, ...]] = MappingProxyType(
         ("cpu", Stage.TARGET): ("convert-to-llvm",),
         ("gpu", Stage.CHARL): (),
         ("gpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
+        ("gpu", Stage.LINALG): ("convert-charl-to-linalg",),
+        ("gpu", Stage.BUFFERS): ("charl-bufferize",),
+        ("gpu", Stage.LOOPS): ("convert-linalg-to-gpu",),
     }
 )
 
@@ -164,10 +167,16 @@ def passes_through(target: str, stage: Stage, options: Options | None = None) ->
     return [pass_spec(name, options or Options()) for name in names]
 
 
+GPU_HOST_OPTIONS = "alloc_symbol=charl_gpu_alloc free_symbol=charl_gpu_free"
+"""convert-to-llvm's options for gpu host code: buffers come from the GPU runtime (docs/gpu.md)."""
+
+
 def pass_spec(name: str, options: Options) -> str:
     """`name` as a pipeline element, with the options the compilation's `options` imply."""
     if name == LINALG_PASS and not options.bounds_checks:
         return f"{name}{{bounds_checks=false}}"
+    if name == "convert-to-llvm" and options.target == "gpu":
+        return f"{name}{{{GPU_HOST_OPTIONS}}}"
     return name
 
 

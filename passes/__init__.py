@@ -27,6 +27,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
     from passes.charl_bufferize import CharlBufferizePass
     from passes.charl_inline import CharlInlinePass
     from passes.convert_charl_to_linalg import ConvertCharlToLinalgPass
+    from passes.convert_linalg_to_gpu import ConvertLinalgToGpuPass
     from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
     from passes.convert_to_llvm import ConvertToLlvmPass
 
@@ -37,6 +38,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
         ConvertCharlToLinalgPass,
         CharlBufferizePass,
         ConvertLinalgToLoopsPass,
+        ConvertLinalgToGpuPass,
         ConvertToLlvmPass,
     ]
     return {p.name: p for p in [*upstream, *ours]}

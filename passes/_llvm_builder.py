@@ -42,6 +42,8 @@ class ModuleState:
     fastmath: llvm.FastMathAttr
     signatures: dict[str, FunctionType]
     defined: set[str]
+    alloc_symbol: str = "malloc"
+    free_symbol: str = "free"
     externs: dict[str, llvm.FuncOp] = field(default_factory=dict[str, llvm.FuncOp])
 
     def extern(self, name: str, inputs: Sequence[Attribute], output: Attribute | None) -> str:

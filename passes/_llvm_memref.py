@@ -2,8 +2,9 @@
 
 An element is reached by one `getelementptr inbounds` on the aligned pointer with the linearized
 index `offset + sum(index_k * stride_k)` (static terms folded), never through `inttoptr`.
-`memref.alloc` calls `malloc(bytes + 63)` and aligns to 64 bytes with a byte GEP, keeping the
-allocated pointer for `memref.dealloc`'s `free`. Fixed-size `memref.alloca`s go to the entry block.
+`memref.alloc` calls `malloc(bytes + 63)` (or the pass's `alloc-symbol`) and aligns to 64 bytes
+with a byte GEP, keeping the allocated pointer for `memref.dealloc`'s `free`. Fixed-size
+`memref.alloca`s go to the entry block.
 Views (`subview`, `cast`, `reinterpret_cast`, `collapse_shape`, `expand_shape`) only compute new
 descriptor fields; casts to and from unranked memrefs are in `passes/_llvm_unranked.py`.
 """
@@ -78,7 +79,7 @@ def _alloc(fb: FuncBuilder, op: Operation) -> None:
     sizes = _shape(fb, t, op.dynamic_sizes)
     align = max(ALIGNMENT, op.alignment.value.data if isinstance(op.alignment, IntegerAttr) else 0)
     nbytes = fb.add(fb.mul(_count(fb, sizes), element_size(t.element_type)), align - 1)
-    raw = fb.call("malloc", [fb.field(nbytes)], PTR)
+    raw = fb.call(fb.module.alloc_symbol, [fb.field(nbytes)], PTR)
     assert raw is not None
     address = fb.value(llvm.PtrToIntOp(raw, I64))
     misalignment = fb.value(llvm.SubOp(fb.const(0, I64), address))
@@ -100,7 +101,7 @@ def _alloca(fb: FuncBuilder, op: Operation) -> None:
 
 def _dealloc(fb: FuncBuilder, op: Operation) -> None:
     assert isinstance(op, memref.DeallocOp)
-    fb.call("free", [fb.memref(op.memref).allocated], None)
+    fb.call(fb.module.free_symbol, [fb.memref(op.memref).allocated], None)
 
 
 def _load(fb: FuncBuilder, op: Operation) -> None:

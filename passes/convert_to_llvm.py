@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from math import prod
 
 from xdsl.context import Context
-from xdsl.dialects import func, llvm, memref
+from xdsl.dialects import func, gpu, llvm, memref
 from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
     IntAttr,
@@ -104,7 +104,9 @@ class ConvertToLlvmPass(ModulePass):
     follow MLIR's descriptor convention as described in `passes/_llvm_func.py` (an unranked memref
     is `(i64 rank, ptr descriptor)`, `i1` is `zeroext`); the pointers of ranked memref arguments are
     `noalias`; float arithmetic carries the `fastmath` flags (default `contract`); `index` is `i64`;
-    with `main-symbol=NAME`, `@main` is called NAME. An op without a lowering, an unranked memref
+    with `main-symbol=NAME`, `@main` is called NAME; `alloc-symbol`/`free-symbol` name the C
+    functions that replace `malloc`/`free` (the GPU runtime's). A `gpu.module` (kernels, printed as
+    WGSL by the gpu target) is left as it is. An op without a lowering, an unranked memref
     result, or a NAME already taken is a `PassFailedException`.
     """
 
@@ -115,17 +117,23 @@ class ConvertToLlvmPass(ModulePass):
     """The symbol of the Charl entry `@main` in the output (`main-symbol=charl_main` frees the name
     `main` for a C `main` that calls it); calls of `@main` follow the rename."""
 
+    alloc_symbol: str = "malloc"
+    """The C function `memref.alloc` calls for its bytes (`void *(int64_t)`)."""
+    free_symbol: str = "free"
+    """The C function `memref.dealloc` calls with the allocated pointer."""
+
     def __post_init__(self) -> None:
         parse_fastmath(self.fastmath)
-        if not self.main_symbol.isidentifier():
-            raise ValueError(f"main-symbol {self.main_symbol!r} is not a C identifier")
+        for option, symbol in (("main", self.main_symbol), ("alloc", self.alloc_symbol), ("free", self.free_symbol)):
+            if not symbol.isidentifier():
+                raise ValueError(f"{option}-symbol {symbol!r} is not a C identifier")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         register_llvm_casts()
         rename_main(op, self.main_symbol)
         signatures = {f.sym_name.data: f.function_type for f in op.ops if isinstance(f, func.FuncOp)}
         defined = {f.sym_name.data for f in op.ops if isinstance(f, func.FuncOp | llvm.FuncOp)}
-        state = ModuleState(parse_fastmath(self.fastmath), signatures, defined)
+        state = ModuleState(parse_fastmath(self.fastmath), signatures, defined, self.alloc_symbol, self.free_symbol)
         rules = lowering_rules()
         block = op.body.block
         for top in list(block.ops):
@@ -133,7 +141,7 @@ class ConvertToLlvmPass(ModulePass):
                 lowered: Operation = lower_func(state, top, rules)
             elif isinstance(top, memref.GlobalOp):
                 lowered = lower_global(top)
-            elif isinstance(top, llvm.FuncOp | llvm.GlobalOp):
+            elif isinstance(top, llvm.FuncOp | llvm.GlobalOp | gpu.ModuleOp):
                 continue
             else:
                 raise PassFailedException(f"convert-to-llvm: no lowering for top-level {top.name}")

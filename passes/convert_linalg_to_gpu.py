@@ -1,0 +1,49 @@
+"""`convert-linalg-to-gpu`: bufferized linalg ops become compute kernels launched from host code.
+
+The kernels are built in `_gpu_kernel` (one `gpu.func` per distinct op, one invocation per point
+of its parallel loops), the launches and the host/device coherence calls in `_gpu_host`; the
+protocol between host code and the GPU runtime is docs/gpu.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import func, memref
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from passes._gpu_host import guard_host_accesses, launch
+from passes._gpu_kernel import KernelTable
+from passes._loops_structure import is_lowered_here
+
+
+@dataclass(frozen=True)
+class ConvertLinalgToGpuPass(ModulePass):
+    """Outlines every linalg op and `memref.copy` of the host functions into a GPU kernel.
+
+    Each op becomes a `gpu.func` (kernel) in `gpu.module @charl_kernels` and, in its place, a launch:
+    calls that stage the kernel's arguments and dispatch it. Equal kernels are made once. Host code
+    that reads or writes a buffer directly first calls `@charl_gpu_access_<T>`.
+
+    Requires: buffer semantics (the `buffers` stage). Guarantees: no linalg op and no
+    `memref.copy` remains in host functions; kernels hold only gpu, scf, arith, math and memref
+    ops on their arguments; allocations are left for `convert-to-llvm`, which the gpu target runs
+    with the GPU runtime's allocator.
+    """
+
+    name = "convert-linalg-to-gpu"
+
+    workgroup_size: int = 64
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if not 1 <= self.workgroup_size <= 1024:
+            raise PassFailedException(f"{self.name}: workgroup-size must be 1 to 1024, got {self.workgroup_size}")
+        functions = [f for f in op.ops if isinstance(f, func.FuncOp) and f.body.blocks]
+        table = KernelTable(op)
+        for fn in functions:
+            guard_host_accesses(op, fn)
+            for target in [o for o in fn.walk() if is_lowered_here(o) or isinstance(o, memref.CopyOp)]:
+                launch(table, target, self.workgroup_size)
