@@ -1,0 +1,102 @@
+"""The WGSL target: each `gpu.func ... kernel` of a `gpu.module` becomes one WGSL compute shader
+and a `KernelSpec` (`runtime/gpu_kernels.py`) telling the runtime how to bind and launch it.
+
+A kernel's shader has the entry point `main`, `@compute @workgroup_size(N)` (`charl.workgroup_size`,
+default 64), a storage binding per memref argument and a parameter block (see `gpu_kernels` for
+both layouts). `gpu.global_id x` is the linear invocation index of a possibly 2-D grid of
+workgroups: `gid.x + gid.y * num_workgroups.x * N`. Helper functions (`wgsl_lib`) are included
+only when used. f64 values need the features `shader-f64` and `shader-int64`, i64 values
+`shader-int64`; `KernelSpec.features` lists what the text uses.
+"""
+
+from __future__ import annotations
+
+import re
+
+from xdsl.dialects import builtin, gpu
+from xdsl.dialects.builtin import IntegerAttr
+
+from charlc.wgsl_emit import KernelEmitter
+from charlc.wgsl_lib import library
+from charlc.wgsl_types import WgslError
+from runtime.gpu_kernels import KernelSpec
+
+__all__ = ["WgslError", "emit_kernel", "emit_kernels"]
+
+DEFAULT_WORKGROUP_SIZE = 64
+MAX_WORKGROUP_SIZE = 1024
+
+_USES_F64 = re.compile(r"\bf64\b")
+_USES_I64 = re.compile(r"\b[iu]64\b|\b0x[0-9a-f]+lu\b|\b\d+l[iu]\b")
+
+
+def emit_kernels(module: gpu.ModuleOp | builtin.ModuleOp) -> list[KernelSpec]:
+    """One `KernelSpec` per kernel function of `module` (a `gpu.module`, or a builtin module whose
+    `gpu.module`s are searched), in order. Raises `WgslError` (with the offending op) for IR that
+    kernels cannot hold."""
+    if isinstance(module, gpu.ModuleOp):
+        modules = [module]
+    else:
+        modules = [m for m in module.walk() if isinstance(m, gpu.ModuleOp)]
+    specs: list[KernelSpec] = []
+    for gpu_module in modules:
+        for op in gpu_module.body.ops:
+            if isinstance(op, gpu.FuncOp) and op.kernel is not None:
+                specs.append(emit_kernel(op, default_number=len(specs)))
+    return specs
+
+
+def emit_kernel(func: gpu.FuncOp, default_number: int = 0) -> KernelSpec:
+    """The WGSL and launch description of one kernel function."""
+    number = _int_attr(func, "charl.kernel", default_number)
+    workgroup = _int_attr(func, "charl.workgroup_size", DEFAULT_WORKGROUP_SIZE)
+    if not 1 <= workgroup <= MAX_WORKGROUP_SIZE:
+        raise WgslError(f"workgroup size {workgroup} of kernel @{func.sym_name.data} is not in 1..1024", func)
+    if len(func.body.blocks) != 1:
+        raise WgslError("a GPU kernel must have a single block (structured control flow only)", func)
+    emitter = KernelEmitter(func)
+    emitter.declare_args()
+    emitter.block(func.body.blocks[0])
+    name = func.sym_name.data
+    helpers = library(emitter.helpers)
+    text = "\n".join(
+        [
+            f"// kernel {number}: @{name}",
+            *emitter.bindings(),
+            "",
+            *([helpers] if helpers else []),
+            f"@compute @workgroup_size({workgroup})",
+            "fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {",
+            f"  let gl: i32 = i32(gid.x + gid.y * nwg.x * {workgroup}u);",
+            *emitter.lines,
+            "}",
+            "",
+        ]
+    )
+    return KernelSpec(
+        number=number,
+        name=name,
+        wgsl=text,
+        workgroup_size=workgroup,
+        args=tuple(emitter.args),
+        params=tuple(emitter.params),
+        param_words=emitter.words,
+        features=_features(text),
+    )
+
+
+def _features(text: str) -> tuple[str, ...]:
+    if _USES_F64.search(text):
+        return ("shader-f64", "shader-int64")
+    if _USES_I64.search(text):
+        return ("shader-int64",)
+    return ()
+
+
+def _int_attr(func: gpu.FuncOp, name: str, default: int) -> int:
+    attr = func.attributes.get(name)
+    if attr is None:
+        return default
+    if not isinstance(attr, IntegerAttr):
+        raise WgslError(f"`{name}` of kernel @{func.sym_name.data} must be an integer, not {attr}", func)
+    return attr.value.data
