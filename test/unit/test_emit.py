@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_examples import RUNNABLE
+from test_examples import WITH_NUMPY
 
 import charlc.emit as emit
 
@@ -105,7 +105,7 @@ def test_exe_reports_runtime_errors_like_run(tmp_path: Path) -> None:
     assert exe.stderr == jit.stderr == f"{path}:2:23: runtime error: index 2 is out of range for axis 0 of size 2\n"
 
 
-@pytest.mark.parametrize("example", RUNNABLE, ids=lambda p: p.name)
+@pytest.mark.parametrize("example", WITH_NUMPY, ids=lambda p: p.name)
 def test_example_executable_prints_what_run_prints(example: Path, tmp_path: Path) -> None:
     exe = tmp_path / example.stem
     built = charlc(str(example), "--emit=exe", "-o", str(exe), cwd=tmp_path)
