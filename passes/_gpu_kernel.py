@@ -28,6 +28,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
 
+from passes import _gpu_matmul as matmul
 from passes._loops_emit import Env, NestEmitter
 from passes._loops_plan import Plan, general_plan
 from passes._loops_structure import Structured, loop_bound_sources, structured_view
@@ -86,9 +87,13 @@ class KernelNestEmitter(NestEmitter):
 
 
 def invocations(b: Builder, view: Structured) -> SSAValue:
-    """The host-side product of the parallel loops' sizes (`index`)."""
+    """The host-side invocation count: 256 per tile of a matmul template, else the product of the
+    parallel loops' sizes (`index`)."""
     from xdsl.dialects import memref
 
+    tiles = matmul.templated(view.op)
+    if tiles is not None:
+        return matmul.invocations(b, view.op, tiles)  # type: ignore[arg-type]
     total: SSAValue | None = None
     for loop, (value, dim, size) in enumerate(loop_bound_sources(view)):
         if view.reductions[loop]:
@@ -153,11 +158,19 @@ def _build(op: Operation, take: Captured, workgroup_size: int) -> gpu.FuncOp:
     linear.name_hint = "id"
     ok = b.insert(arith.CmpiOp(linear, block.args[-1], "ult")).result
     then = Block()
+    b.insert(scf.IfOp(ok, [], Region(then)))
+    b.insert(gpu.ReturnOp([]))
+    tiles = matmul.templated(op)
+    if tiles is not None:
+        matmul.mark(fn.attributes, tiles)  # type: ignore[arg-type]
+        fn.attributes["charl.workgroup_size"] = IntegerAttr(matmul.THREADS, i32)
+        a, w, c = (mapping[v] for v in op.operands)
+        matmul.body(Builder(InsertPoint.at_end(then)), a, w, c, linear, tiles)
+        then.add_op(scf.YieldOp())
+        return fn
     clone = op.clone(value_mapper=mapping)
     then.add_op(clone)
     then.add_op(scf.YieldOp())
-    b.insert(scf.IfOp(ok, [], Region(then)))
-    b.insert(gpu.ReturnOp([]))
     view = structured_view(clone)
     KernelNestEmitter(view, general_plan(view), linear).emit()
     return fn

@@ -1,0 +1,153 @@
+"""The generated WGSL of a matmul kernel: `C[M, N] += A[M, K] @ B[K, N]`, row-major, fp32.
+
+A workgroup of 256 invocations computes a `bm x bn` tile of C in steps of `bk` along K: it stages
+the A and B tiles in workgroup memory (A transposed, so that a step reads both as `vec4`s), and
+each invocation accumulates a `tm x tn` block of C in named `vec4` locals. Every loop inside a K
+step is unrolled by this generator into straight-line code: the shader compiler is never trusted to
+unroll or to keep a private array in registers (ARCHITECTURE.md, measured on an H100). Tiles are
+chosen per shape by the pass (`passes/_gpu_matmul.py`); bounds checks are emitted only for dimensions that are not
+static multiples of their tile.
+
+Bindings: 0 A, 1 B (read), 2 C (read_write), 3 the parameter block (docs/gpu.md): the element
+offsets of A, B and C, and M, N, K where they are dynamic, are WGSL expressions given by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from passes._gpu_matmul import THREADS, Tiles
+
+
+@dataclass(frozen=True)
+class MatmulShape:
+    """The WGSL expressions (`i32`) of M, N, K and of the element offsets of A, B and C, and the
+    static sizes where known (None: dynamic)."""
+
+    m: str
+    n: str
+    k: str
+    offsets: tuple[str, str, str]
+    static: tuple[int | None, int | None, int | None]
+
+
+def _ragged(size: int | None, tile: int) -> bool:
+    return size is None or size % tile != 0
+
+
+def matmul_wgsl(shape: MatmulShape, tiles: Tiles, elem: str = "f32") -> str:
+    """The WGSL source of the kernel (entry point `main`, workgroup size 256)."""
+    t = tiles
+    sm, sn, sk = shape.static
+    check_m, check_n, check_k = _ragged(sm, t.bm), _ragged(sn, t.bn), _ragged(sk, t.bk)
+    oa, ob, oc = shape.offsets
+    lines = [
+        f"@group(0) @binding(0) var<storage, read> a: array<{elem}>;",
+        f"@group(0) @binding(1) var<storage, read> b: array<{elem}>;",
+        f"@group(0) @binding(2) var<storage, read_write> c: array<{elem}>;",
+        "@group(0) @binding(3) var<storage, read> params: array<u32>;",
+        f"var<workgroup> tile_a: array<vec4<{elem}>, {t.bk * t.bm // 4}>;",
+        f"var<workgroup> tile_b: array<vec4<{elem}>, {t.bk * t.bn // 4}>;",
+        "",
+        f"@compute @workgroup_size({THREADS})",
+        "fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,",
+        "        @builtin(local_invocation_index) lid: u32) {",
+        "  _ = params[0];  // the binding is part of the layout even when every size is static",
+        f"  let m = {shape.m};",
+        f"  let n = {shape.n};",
+        f"  let k = {shape.k};",
+        f"  let off_a = {oa};",
+        f"  let off_b = {ob};",
+        f"  let off_c = {oc};",
+        "  let group = i32(wid.x + wid.y * nwg.x);",
+        f"  let tiles_n = (n + {t.bn - 1}) / {t.bn};",
+        f"  let row0 = (group / tiles_n) * {t.bm};",
+        f"  let col0 = (group % tiles_n) * {t.bn};",
+        "  if (row0 >= m) { return; }",
+        "  let l = i32(lid);",
+        f"  let tx = l % {t.bn // t.tn};",
+        f"  let ty = l / {t.bn // t.tn};",
+    ]
+    zero = f"vec4<{elem}>()"
+    acc = [[f"acc_{i}_{j}" for j in range(t.tn // 4)] for i in range(t.tm)]
+    lines += [f"  var {name} = {zero};" for row in acc for name in row]
+    lines += ["  for (var k0 = 0; k0 < k; k0 = k0 + " + str(t.bk) + ") {"]
+    lines += _load_a(t, check_m, check_k, elem) + _load_b(t, check_n, check_k, elem)
+    lines += ["    workgroupBarrier();"]
+    for kk in range(t.bk):
+        lines += _step(t, kk, acc)
+    lines += ["    workgroupBarrier();", "  }"]
+    lines += _store(t, acc, check_m, check_n)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _load_a(t: Tiles, check_m: bool, check_k: bool, elem: str) -> list[str]:
+    """Each invocation copies `bm * bk / 256` elements of A into `tile_a`, transposed."""
+    out: list[str] = []
+    for q in range(t.bm * t.bk // THREADS):
+        e = f"(l + {q * THREADS})"
+        out += [f"    {{ let r = {e} / {t.bk}; let cc = {e} % {t.bk};"]
+        conds = (["row0 + r < m"] if check_m else []) + (["k0 + cc < k"] if check_k else [])
+        load = "a[off_a + (row0 + r) * k + k0 + cc]"
+        if conds:
+            out += [f"      var v = {elem}(0); if ({' && '.join(conds)}) {{ v = {load}; }}"]
+        else:
+            out += [f"      let v = {load};"]
+        out += [f"      tile_a[(cc * {t.bm} + r) / 4][r % 4] = v; }}"]
+    return out
+
+
+def _load_b(t: Tiles, check_n: bool, check_k: bool, elem: str) -> list[str]:
+    """Each invocation copies `bk * bn / 256` elements of B into `tile_b`, row by row."""
+    out: list[str] = []
+    for q in range(t.bk * t.bn // THREADS):
+        e = f"(l + {q * THREADS})"
+        out += [f"    {{ let r = {e} / {t.bn}; let cc = {e} % {t.bn};"]
+        conds = (["col0 + cc < n"] if check_n else []) + (["k0 + r < k"] if check_k else [])
+        load = "b[off_b + (k0 + r) * n + col0 + cc]"
+        if conds:
+            out += [f"      var v = {elem}(0); if ({' && '.join(conds)}) {{ v = {load}; }}"]
+        else:
+            out += [f"      let v = {load};"]
+        out += [f"      tile_b[(r * {t.bn} + cc) / 4][cc % 4] = v; }}"]
+    return out
+
+
+def _step(t: Tiles, kk: int, acc: list[list[str]]) -> list[str]:
+    """One k of the tile: `tm/4` vec4 of A, `tn/4` vec4 of B, `tm * tn / 4` vec4 FMAs."""
+    out = []
+    for v in range(t.tm // 4):
+        out.append(f"    let a_{kk}_{v} = tile_a[{kk * t.bm // 4} + ty * {t.tm // 4} + {v}];")
+    if t.tm % 4:
+        for i in range(t.tm):
+            at = f"{kk * t.bm} + ty * {t.tm} + {i}"
+            out.append(f"    let s_{kk}_{i} = tile_a[({at}) / 4][({at}) % 4];")
+    for w in range(t.tn // 4):
+        out.append(f"    let b_{kk}_{w} = tile_b[{kk * t.bn // 4} + tx * {t.tn // 4} + {w}];")
+    comps = "xyzw"
+    for i in range(t.tm):
+        a = f"s_{kk}_{i}" if t.tm % 4 else f"a_{kk}_{i // 4}.{comps[i % 4]}"
+        for w in range(t.tn // 4):
+            out.append(f"    {acc[i][w]} = fma(vec4({a}), b_{kk}_{w}, {acc[i][w]});")
+    return out
+
+
+def _store(t: Tiles, acc: list[list[str]], check_m: bool, check_n: bool) -> list[str]:
+    """C += the invocation's block, element by element where the edges need checks."""
+    out = []
+    comps = "xyzw"
+    for i in range(t.tm):
+        out.append(f"  {{ let row = row0 + ty * {t.tm} + {i};")
+        if check_m:
+            out.append("    if (row < m) {")
+        for w in range(t.tn // 4):
+            for c in range(4):
+                col = f"col0 + tx * {t.tn} + {w * 4 + c}"
+                idx = f"off_c + row * n + {col}"
+                store = f"c[{idx}] = c[{idx}] + {acc[i][w]}.{comps[c]};"
+                out.append(f"    if ({col} < n) {{ {store} }}" if check_n else f"    {store}")
+        if check_m:
+            out.append("    }")
+        out.append("  }")
+    return out
