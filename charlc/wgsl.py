@@ -17,7 +17,7 @@ from xdsl.dialects import builtin, gpu
 from xdsl.dialects.builtin import IntegerAttr
 
 from charlc.wgsl_emit import KernelEmitter
-from charlc.wgsl_lib import library
+from charlc.wgsl_lib import closure, library
 from charlc.wgsl_types import WgslError
 from runtime.gpu_kernels import KernelSpec
 
@@ -59,6 +59,8 @@ def emit_kernel(func: gpu.FuncOp, default_number: int = 0) -> KernelSpec:
     emitter.block(func.body.blocks[0])
     name = func.sym_name.data
     helpers = library(emitter.helpers)
+    used = closure(emitter.helpers)
+    opaque = [f"  opq_{u} = {u}(nwg.z - 1u);" for t, u in (("f32", "u32"), ("f64", "u64")) if f"hide_{t}" in used]
     text = "\n".join(
         [
             f"// kernel {number}: @{name}",
@@ -68,6 +70,7 @@ def emit_kernel(func: gpu.FuncOp, default_number: int = 0) -> KernelSpec:
             f"@compute @workgroup_size({workgroup})",
             "fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {",
             f"  let gl: i32 = i32(gid.x + gid.y * nwg.x * {workgroup}u);",
+            *opaque,
             *emitter.lines,
             "}",
             "",

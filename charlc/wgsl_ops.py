@@ -141,12 +141,7 @@ _float_binary("math.powf", "pow_{t}({a}, {b})")
 _float_binary("math.copysign", "copysign_{t}({a}, {b})")
 
 
-def _atan2(e: KernelEmitter, op: Operation) -> None:
-    kind, a, b = _ab(e, op)
-    e.let(op.results[0], f"atan2({a}, {b})" if kind == "f32" else f"{e.use('atan2_f64')}({a}, {b})")
-
-
-OPS["math.atan2"] = _atan2
+_float_binary("math.atan2", "atan2_{t}({a}, {b})")
 
 _CMPI = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">="}
 _CMPI_NAMES = ["eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"]
@@ -264,27 +259,23 @@ _cast("extf", lambda s, d, x: f"{d}({x})")
 _cast("truncf", lambda s, d, x: f"{d}({x})")
 _cast("bitcast", _bitcast)
 
-_UNARY_F32 = {
-    "exp": "exp({x})",
-    "exp2": "exp2({x})",
-    "expm1": "expm1_f32({x})",
-    "log": "log({x})",
-    "log2": "log2({x})",
-    "log10": "(log({x}) * 0.4342944819032518f)",
-    "log1p": "log1p_f32({x})",
-    "sqrt": "sqrt({x})",
-    "rsqrt": "inverseSqrt({x})",
-    "sin": "sin({x})",
-    "cos": "cos({x})",
-    "tan": "tan({x})",
-    "tanh": "tanh_f32({x})",
-    "atan": "atan({x})",
-    "erf": "erf_f32({x})",
+_UNARY = {
+    "exp": "exp_{t}({x})",
+    "exp2": "exp2_{t}({x})",
+    "expm1": "expm1_{t}({x})",
+    "log": "log_{t}({x})",
+    "log2": "log2_{t}({x})",
+    "log10": "log10_{t}({x})",
+    "log1p": "log1p_{t}({x})",
+    "sin": "sin_{t}({x})",
+    "cos": "cos_{t}({x})",
+    "tan": "tan_{t}({x})",
+    "tanh": "tanh_{t}({x})",
+    "atan": "atan_{t}({x})",
+    "erf": "erf_{t}({x})",
 }
-_UNARY_F64 = {name: f"{name}_f64({{x}})" for name in _UNARY_F32} | {
-    "sqrt": "sqrt({x})",
-    "rsqrt": "(1.0lf / sqrt({x}))",
-}
+_UNARY_F32 = _UNARY | {"sqrt": "sqrt({x})", "rsqrt": "inverseSqrt({x})"}
+_UNARY_F64 = _UNARY | {"sqrt": "sqrt({x})", "rsqrt": "(1.0lf / sqrt({x}))"}
 _UNARY_ANY = {
     "absf": "abs({x})",
     "floor": "floor({x})",

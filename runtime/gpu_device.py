@@ -134,8 +134,8 @@ def kernel_state(spec: KernelSpec, alignment: int) -> KernelState:
         if isinstance(arg, MemRefArg):
             tags.append(f"m{arg.element}/{arg.rank}")
             position += 1 + 2 * arg.rank
-        else:
-            tags.append(f"s{arg.type}")
+        else:  # host code stages an i1 scalar as i32 (docs/gpu.md)
+            tags.append("si32" if arg.type == "i1" else f"s{arg.type}")
             position += 1
     positions = []
     for slot in spec.params:

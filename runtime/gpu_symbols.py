@@ -6,6 +6,8 @@
 | `charl_gpu_free` | `void (void *allocated)` |
 | `charl_gpu_memref_<T>` | `void (int64_t rank, void *desc)`, T in `f32 f64 i32 i64 i8 i1` |
 | `charl_gpu_scalar_<T>` | `void (T value)`, T in `f32 f64 i32 i64 i8 i1 index` (`index` is `int64_t`) |
+
+An `i1` kernel argument may be staged with `charl_gpu_scalar_i32` (0 or 1) or `charl_gpu_scalar_i1`.
 | `charl_gpu_launch` | `void (int32_t kernel, int64_t invocations)` |
 | `charl_gpu_access_<T>` | `void (int64_t rank, void *desc, int32_t writes)` |
 
@@ -92,6 +94,12 @@ def _access(rt: GpuRuntime, element: str) -> Callable[[int, int, int], None]:
 
 def _scalar(rt: GpuRuntime, scalar: str) -> Callable[[Any], None]:
     stage = rt.stage_scalar
+    if scalar == "i1":  # the same as an i32 0 or 1
+
+        def call_bool(value: Any) -> None:
+            stage("si32", int(value))
+
+        return call_bool
     tag = f"s{scalar}"
 
     def call(value: Any) -> None:

@@ -146,3 +146,35 @@ def gpu_context() -> Any:
     if adapter is None:
         pytest.skip(f"no wgpu adapter: {reason}")
     return GpuContext(adapter)
+
+
+_NAME = re.compile(r"%([A-Za-z_][\w.]*)")
+
+
+def rows_kernel(inputs: list[str], out: str, rows: list[str]) -> KernelSpec:
+    """A kernel over `%n` invocations that loads `%a`, `%b`, ... from 1-D memrefs of the types
+    `inputs` and, for each row k, runs the snippet `rows[k]` (defining `%r` of type `out`; its other
+    names are made unique) and stores `%r` to `%out[k, t]`."""
+    letters = "abcdefgh"[: len(inputs)]
+    lines = [f"      %{x} = memref.load %in_{x}[%t] : memref<?x{ty}>" for x, ty in zip(letters, inputs, strict=True)]
+    for k, row in enumerate(rows):
+        renamed = _NAME.sub(lambda m, k=k: m.group(0) if m.group(1) in letters else f"%{m.group(1)}_{k}", row)
+        lines.append("      " + renamed.strip().replace("\n", "\n      "))
+        lines.append(f"      %row_{k} = arith.constant {k} : index")
+        lines.append(f"      memref.store %r_{k}, %out[%row_{k}, %t] : memref<?x?x{out}>")
+    body = f"""    %t = gpu.global_id x
+    %in = arith.cmpi ult, %t, %n : index
+    scf.if %in {{
+{chr(10).join(lines)}
+    }}"""
+    args = [f"%in_{x}: memref<?x{ty}>" for x, ty in zip(letters, inputs, strict=True)]
+    return kernel(", ".join([*args, f"%out: memref<?x?x{out}>", "%n: index"]), body)
+
+
+def run_rows(
+    rt: Any, spec: KernelSpec, inputs: list[np.ndarray[Any, Any]], dtype: Any, rows: int
+) -> np.ndarray[Any, Any]:
+    """Run a `rows_kernel` of `rows` rows on 1-D `inputs` of one length; the output rows."""
+    out = np.zeros((rows, inputs[0].size), dtype)
+    run(rt, spec, [*inputs, out, inputs[0].size])
+    return out
