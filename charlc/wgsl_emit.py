@@ -102,14 +102,16 @@ class KernelEmitter:
         self.words += words
         return expr
 
-    def declare_args(self) -> None:
-        """Name the arguments, lay out the parameter block and read it into `let`s."""
+    def declare_args(self, measure_all: bool = False) -> None:
+        """Name the arguments, lay out the parameter block and read it into `let`s. Dynamic sizes
+        of a memref are parameters when `memref.dim` asks for them, or for all with `measure_all`
+        (kernels printed from a template)."""
         block = self.func.body.blocks[0]
         stored = {op.memref for op in self.func.walk() if isinstance(op, memref.StoreOp)}
         measured = {op.source for op in self.func.walk() if isinstance(op, memref.DimOp)}
         for k, arg in enumerate(block.args):
             if isinstance(arg.type, MemRefType):
-                self._declare_memref(k, arg, arg in stored, arg in measured)
+                self._declare_memref(k, arg, arg in stored, measure_all or arg in measured)
             else:
                 kind = kind_of(arg.type, self.func)
                 self.args.append(ScalarArg(kind))

@@ -49,8 +49,10 @@ def adapter_or_none() -> tuple[Any, str]:
 class GpuContext:
     """A wgpu adapter and the device opened on it, both on first use."""
 
-    def __init__(self, adapter: Any = None) -> None:
+    def __init__(self, adapter: Any = None, features: tuple[str, ...] | None = None) -> None:
+        """`features` limits the optional features requested (default: all the adapter has)."""
         self._adapter = adapter
+        self._features = OPTIONAL_FEATURES if features is None else features
         self._device: Any = None
 
     @property
@@ -74,7 +76,7 @@ class GpuContext:
         """The device (opened now if need be)."""
         if self._device is None:
             adapter = self.adapter
-            features = [f for f in OPTIONAL_FEATURES if f in adapter.features]
+            features = [f for f in self._features if f in adapter.features]
             limits = {k: adapter.limits[k] for k in _LIMITS if k in adapter.limits}
             self._device = adapter.request_device_sync(required_features=features, required_limits=limits)
         return self._device

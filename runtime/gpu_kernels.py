@@ -25,6 +25,7 @@ Bindings of a kernel's WGSL (all in `@group(0)`):
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -42,6 +43,8 @@ PARAM_FORMAT = {"f32": "f", "f64": "d", "i32": "i", "i64": "q", "i8": "i", "i1":
 """The `struct` format character of each scalar's parameter words (little-endian, `<`)."""
 
 Field = Literal["offset", "size", "stride", "value"]
+
+_READ_ONLY = re.compile(r"var<storage, read> (?!prm\b|params\b)")
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,9 @@ class KernelSpec:
         return tuple(a for a in self.args if isinstance(a, MemRefArg))
 
     def wgsl_all_writable(self) -> str:
-        """The WGSL with every storage binding `read_write` (for dispatches that alias buffers)."""
-        return self.wgsl.replace("var<storage, read> m", "var<storage, read_write> m")
+        """The WGSL with every memref binding `read_write` (for dispatches that alias buffers); the
+        parameter block (`prm` or `params`) stays read-only."""
+        return _READ_ONLY.sub("var<storage, read_write> ", self.wgsl)
 
     def to_json(self) -> str:
         """The spec as JSON text."""

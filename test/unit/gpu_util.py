@@ -110,31 +110,37 @@ ELEMENT_OF = {
 }
 
 
+def _array_and_base(arg: Any) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:
+    """An argument is an array, or `(view, base)`: a view whose descriptor points at `base`."""
+    return (arg[0], arg[1]) if isinstance(arg, tuple) else (arg, None)
+
+
 def stage(rt: Any, spec: KernelSpec, args: list[Any]) -> list[Any]:
-    """Stage `args` (NumPy arrays and Python scalars, in the kernel's order) on `rt` through its
-    C entry points; returns the descriptors (keep them alive until the launch)."""
+    """Stage `args` (arrays, `(view, base)` pairs and Python scalars, in the kernel's order) on `rt`
+    through its C entry points; returns the descriptors (keep them alive until the launch)."""
     from runtime.gpu_kernels import MemRefArg
 
     symbols = rt.functions()
     keep = []
     for arg_spec, arg in zip(spec.args, args, strict=True):
         if isinstance(arg_spec, MemRefArg):
-            desc = descriptor(arg)
-            keep.append(desc)
-            symbols[f"charl_gpu_memref_{ELEMENT_OF[arg.dtype]}"](arg.ndim, ctypes.addressof(desc))
+            array, base = _array_and_base(arg)
+            desc = descriptor(array, base)
+            keep.append((desc, array))
+            symbols[f"charl_gpu_memref_{ELEMENT_OF[array.dtype]}"](array.ndim, ctypes.addressof(desc))
         else:
             symbols[f"charl_gpu_scalar_{arg_spec.type}"](arg)
     return keep
 
 
 def run(rt: Any, spec: KernelSpec, args: list[Any], invocations: int | None = None) -> None:
-    """Launch kernel `spec` (registered in `rt`) on `args`; the last argument is the invocation
-    count unless `invocations` overrides it. Reads every array argument back."""
+    """Launch kernel `spec` (registered in `rt`) on `args` (see `stage`); the last argument is the
+    invocation count unless `invocations` overrides it. Reads every array argument back."""
     keep = stage(rt, spec, args)
     n = args[-1] if invocations is None else invocations
     rt.functions()["charl_gpu_launch"](spec.number, n)
-    for desc, arg in zip(keep, [a for a in args if isinstance(a, np.ndarray)], strict=True):
-        rt.functions()[f"charl_gpu_access_{ELEMENT_OF[arg.dtype]}"](arg.ndim, ctypes.addressof(desc), 0)
+    for desc, array in keep:
+        rt.functions()[f"charl_gpu_access_{ELEMENT_OF[array.dtype]}"](array.ndim, ctypes.addressof(desc), 0)
     rt.check()
 
 
