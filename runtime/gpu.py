@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from runtime.gpu_buffers import BOTH, DEVICE, HOST, Buffer, Residency, round4
-from runtime.gpu_device import GpuContext, GpuError, KernelState, kernel_state, pipeline
+from runtime.gpu_device import GpuContext, GpuError, KernelState, Recorder, kernel_state, pipeline
 from runtime.gpu_kernels import ITEMSIZE, KernelSpec
 from runtime.gpu_symbols import make_functions
 
@@ -56,6 +56,7 @@ class GpuRuntime:
         self._tags: list[str] = []
         self._flat: list[Any] = []
         self._bufs: list[Buffer] = []
+        self._uids: list[int] = []
         self._batch = 0
         self._encoder: Any = None
         self._pass: Any = None
@@ -65,6 +66,8 @@ class GpuRuntime:
         self._param_used = 0
         self._map: Any = None
         self._limit = 65535
+        self._recorder = Recorder()
+        self._pass_groups: list[Any] = []
         self.launches = 0
         """`charl_gpu_launch` calls."""
         self.dispatches = 0
@@ -118,7 +121,14 @@ class GpuRuntime:
 
     def discard_staged(self) -> None:
         """Forget the arguments staged for the next launch."""
-        self._tags, self._flat, self._bufs = [], [], []
+        self._tags.clear()
+        self._flat.clear()
+        self._bufs.clear()
+        self._uids.clear()
+
+    def staged_lists(self) -> tuple[list[str], list[Any]]:
+        """The lists scalar staging appends a tag and a value to (they live as long as the runtime)."""
+        return self._tags, self._flat
 
     def stage_scalar(self, tag: str, value: Any) -> None:
         """Stage a scalar argument; `tag` is `s<type>`."""
@@ -130,6 +140,7 @@ class GpuRuntime:
         buf, values, tag = self._view(element, rank, address)
         self._tags.append(tag)
         self._bufs.append(buf)
+        self._uids.append(buf.uid)
         self._flat.extend(values)
 
     def _descriptor(self, rank: int, address: int) -> list[int]:
@@ -159,16 +170,22 @@ class GpuRuntime:
         return hit
 
     def launch(self, number: int, invocations: int) -> None:
-        """Dispatch kernel `number` on the staged arguments (`charl_gpu_launch`)."""
-        tags, bufs, flat = self._tags, self._bufs, self._flat
-        self.discard_staged()
+        """Dispatch kernel `number` on the staged arguments (`charl_gpu_launch`); does nothing
+        while an error is pending (see `check`)."""
+        try:
+            if self.error is None:
+                self._launch(number, invocations)
+        finally:
+            self.discard_staged()
+
+    def _launch(self, number: int, invocations: int) -> None:
         if self._closed:
             raise GpuError("the GPU runtime is closed")
         state = self._states.get(number) or self._prepare(number)
-        if tuple(tags) != state.tags:
+        tags = tuple(self._tags)
+        if tags != state.tags:
             raise GpuError(
-                f"kernel {number} (@{state.spec.name}) takes {_describe(state.tags)}, but {_describe(tuple(tags))} "
-                "were staged"
+                f"kernel {number} (@{state.spec.name}) takes {_describe(state.tags)}, but {_describe(tags)} were staged"
             )
         self.launches += 1
         if invocations <= 0:
@@ -177,11 +194,12 @@ class GpuRuntime:
             raise GpuError(f"kernel {number} launched with {invocations} invocations; at most 2^31 - 1")
         if self._param_used + state.slot > PARAM_CAPACITY:
             self._flush()
+        bufs = self._bufs
         self._make_resident(bufs, state.writes)
-        group = state.groups.get(tuple(b.uid for b in bufs)) or self._bind_group(state, bufs)
+        group = state.groups.get(tuple(self._uids)) or self._bind_group(state, bufs)
         offset = self._param_used
         try:
-            state.pack.pack_into(self._staging, offset, *state.values(flat))
+            state.pack.pack_into(self._staging, offset, *state.values(self._flat))
         except struct.error as e:
             raise GpuError(f"kernel {number} (@{state.spec.name}): a parameter does not fit 32 bits ({e})") from e
         self._param_used = offset + state.slot
@@ -189,15 +207,15 @@ class GpuRuntime:
             self._encoder = self._ctx.device.create_command_encoder()
             self._pass = self._encoder.begin_compute_pass()
         if group[0] is not self._last_pipeline:
-            self._pass.set_pipeline(group[0])
+            self._recorder.pipeline(self._pass, group[0])
             self._last_pipeline = group[0]
-        self._pass.set_bind_group(0, group[1], [offset])
+        self._pass_groups.append(group)  # alive until submitted, even if a buffer is freed
         groups = -(-invocations // state.spec.workgroup_size)
         limit = self._limit
         if groups <= limit:
-            self._pass.dispatch_workgroups(groups, 1, 1)
+            self._recorder.dispatch(self._pass, group[1], offset, groups, 1)
         else:
-            self._pass.dispatch_workgroups(limit, -(-groups // limit), 1)
+            self._recorder.dispatch(self._pass, group[1], offset, limit, -(-groups // limit))
         self.dispatches += 1
 
     def _prepare(self, number: int) -> KernelState:
@@ -249,40 +267,43 @@ class GpuRuntime:
         if self._params is None:
             import wgpu
 
-            usage = wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST
+            usage = wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST | wgpu.BufferUsage.COPY_SRC
             self._params = self._ctx.device.create_buffer(size=PARAM_CAPACITY, usage=usage)
         return self._params
 
     # --- synchronization ------------------------------------------------------------------------
 
-    def _flush(self, read: Buffer | None = None) -> None:
-        """Submit the open batch, with a copy of `read`'s device buffer for reading back."""
+    def _flush(self, read: Buffer | None = None, wait: bool = False) -> None:
+        """Submit the open batch, with a copy of `read`'s device buffer for reading back; with
+        `read` or `wait`, wait until the device has run it."""
         if self._pass is not None:
             self._pass.end()
             self._pass = None
-        queue = self._ctx.device.queue if self._ctx.opened else None
-        if self._param_used and queue is not None:
-            queue.write_buffer(self._params, 0, self._staging, 0, self._param_used)
+        if self._param_used:
+            self._ctx.device.queue.write_buffer(self._params, 0, self._staging, 0, self._param_used)
         encoder, self._encoder = self._encoder, None
-        n = round4(read.size) if read is not None else 0
-        if read is not None:
+        source, n = (read.device, round4(read.size)) if read is not None else (self._params, 4)
+        mapped = read is not None or (wait and encoder is not None)
+        if mapped:  # the queue runs in order: once the copy is done, so is the batch
             encoder = encoder or self._ctx.device.create_command_encoder()
-            encoder.copy_buffer_to_buffer(read.device, 0, self._map_buffer(n), 0, n)
+            encoder.copy_buffer_to_buffer(source, 0, self._map_buffer(n), 0, n)
         if encoder is not None:
             self._ctx.device.queue.submit([encoder.finish()])
             self.submits += 1
         self._last_pipeline = None
+        self._pass_groups.clear()
         self._param_used = 0
         self._batch += 1
-        if read is not None:
+        if mapped:
             import wgpu
 
             self._map.map_sync(wgpu.MapMode.READ, 0, n)
-            data = np.frombuffer(self._map.read_mapped(0, n, copy=False), dtype=np.uint8)
-            ctypes.memmove(read.base, data.ctypes.data, read.size)
-            del data
+            if read is not None:
+                data = np.frombuffer(self._map.read_mapped(0, n, copy=False), dtype=np.uint8)
+                ctypes.memmove(read.base, data.ctypes.data, read.size)
+                del data
+                self.readbacks += 1
             self._map.unmap()
-            self.readbacks += 1
 
     def _map_buffer(self, n: int) -> Any:
         if self._map is None or self._map.size < n:
@@ -319,11 +340,14 @@ class GpuRuntime:
             if not buf.owned and buf.state == DEVICE:
                 self._read_back(buf)
 
+    def trim(self) -> None:
+        """Release the freed buffers kept for reuse (their host and device memory)."""
+        self._res.trim()
+
     def finish(self) -> None:
         """Submit the open batch and wait until the device has run everything submitted."""
-        self._flush()
         if self._ctx.opened:
-            self._ctx.device.queue.on_submitted_work_done_sync()
+            self._flush(wait=True)
 
     def close(self) -> None:
         """Finish, then release every buffer and pipeline; the entry points stop working."""

@@ -2,7 +2,10 @@
 and where the valid copy is.
 
 A `Buffer` mirrors the host bytes `[base, base + size)`. Buffers the runtime allocates
-(`charl_gpu_alloc`) are *owned*: their range is fixed, and a view reaching outside it is an error.
+(`charl_gpu_alloc`) are *owned*: their range is fixed (the size rounded up to 4 bytes), and a view
+reaching outside it is an error. A freed owned buffer goes to a pool and comes back, with its device
+buffer and the bind groups that use it, for the next allocation of the same size: a training loop
+allocates the same temporaries every step, and a new bind group costs far more than a launch.
 Other memory (NumPy arrays, globals of the compiled module) is *external*: registered on first use
 with the bytes the view reaches, grown when a later view reaches further, merged with any external
 buffer it overlaps. Buffers are found by the descriptor's allocated pointer (`keys`); a pointer
@@ -30,6 +33,8 @@ BOTH = 3
 
 ALIGNMENT = 64
 """Alignment of the host memory `charl_gpu_alloc` returns."""
+POOL_LIMIT = 1 << 30
+"""Bytes of freed buffers kept for reuse."""
 
 
 def round4(n: int) -> int:
@@ -83,6 +88,9 @@ class Residency:
         """Counts events that invalidate cached views (free, growth, merge)."""
         self.uploads = 0
         self.upload_bytes = 0
+        self.pool: dict[int, list[Buffer]] = {}
+        """Freed owned buffers by capacity, for reuse."""
+        self.pooled_bytes = 0
 
     def _new(self, base: int, size: int, owned: bool, state: int, host: Any = None) -> Buffer:
         self._uid += 1
@@ -91,24 +99,50 @@ class Residency:
         return buf
 
     def alloc(self, nbytes: int) -> int:
-        """Host memory of `nbytes` (64-byte aligned), registered as an owned buffer."""
+        """Host memory of `nbytes` (64-byte aligned), registered as an owned buffer: a freed one of
+        the same capacity when there is one (its device buffer and bind groups are reused too)."""
         if nbytes < 0:
             raise GpuError(f"charl_gpu_alloc of {nbytes} bytes")
         capacity = round4(max(nbytes, 1))
-        host = np.empty(capacity + ALIGNMENT, dtype=np.uint8)
-        address = host.ctypes.data
-        base = (address + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
-        buf = self._new(base, nbytes, True, BOTH, host)  # fresh memory is garbage on both sides
-        buf.keys.add(base)
-        self.by_key[base] = buf
-        return base
+        pooled = self.pool.get(capacity)
+        if pooled:
+            buf = pooled.pop()
+            self.pooled_bytes -= capacity
+            buf.state = BOTH  # fresh memory is garbage on both sides
+        else:
+            host = np.empty(capacity + ALIGNMENT, dtype=np.uint8)
+            address = host.ctypes.data
+            base = (address + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
+            buf = self._new(base, capacity, True, BOTH, host)
+        self.buffers.add(buf)
+        buf.keys.add(buf.base)
+        self.by_key[buf.base] = buf
+        return buf.base
 
     def free(self, address: int) -> None:
-        """Release an owned buffer (host memory and device buffer)."""
+        """Release an owned buffer: into the pool (training steps allocate the same sizes again),
+        or for good when the pool holds `POOL_LIMIT` bytes."""
         buf = self.by_key.get(address)
         if buf is None or not buf.owned or buf.base != address:
             raise GpuError(f"charl_gpu_free of {address:#x}, which charl_gpu_alloc did not return")
-        self._remove(buf)
+        if self.pooled_bytes + buf.size > POOL_LIMIT:
+            self._remove(buf)
+            return
+        for key in buf.keys:
+            self.by_key.pop(key, None)
+        buf.keys.clear()
+        self.buffers.discard(buf)
+        self.pool.setdefault(buf.size, []).append(buf)
+        self.pooled_bytes += buf.size
+
+    def trim(self) -> None:
+        """Release the pooled buffers."""
+        for bufs in self.pool.values():
+            for buf in bufs:
+                self.buffers.add(buf)
+                self._remove(buf)
+        self.pool.clear()
+        self.pooled_bytes = 0
 
     def _remove(self, buf: Buffer) -> None:
         for key in buf.keys:
@@ -187,5 +221,6 @@ class Residency:
 
     def clear(self) -> None:
         """Forget every buffer."""
+        self.trim()
         for buf in list(self.buffers):
             self._remove(buf)

@@ -107,6 +107,42 @@ class GpuContext:
             )
 
 
+class Recorder:
+    """Records a dispatch into a compute pass: `pipeline`, then `dispatch(group, offset, x, y)`.
+
+    Launches are many and Python per-launch cost matters, so when wgpu-py's wgpu-native backend
+    is importable the calls go straight to its C functions with a reused offsets array (wgpu-py's
+    wrappers allocate and check errors per call; a recording error still surfaces when the batch
+    is submitted). Otherwise the public API is used.
+    """
+
+    def __init__(self) -> None:
+        try:
+            from wgpu.backends.wgpu_native._ffi import ffi, lib
+        except ImportError:  # pragma: no cover - another backend
+            self._lib: Any = None
+            return
+        self._lib = lib
+        self._offsets = ffi.new("uint32_t[1]")
+
+    def pipeline(self, compute_pass: Any, pipe: Any) -> None:
+        """Set the pipeline of the following dispatches."""
+        if self._lib is None:  # pragma: no cover
+            compute_pass.set_pipeline(pipe)
+        else:
+            self._lib.wgpuComputePassEncoderSetPipeline(compute_pass._internal, pipe._internal)
+
+    def dispatch(self, compute_pass: Any, group: Any, offset: int, x: int, y: int) -> None:
+        """Bind `group` (with the parameter block at `offset`) and dispatch `x * y` workgroups."""
+        if self._lib is None:  # pragma: no cover
+            compute_pass.set_bind_group(0, group, [offset])
+            compute_pass.dispatch_workgroups(x, y, 1)
+            return
+        self._offsets[0] = offset
+        self._lib.wgpuComputePassEncoderSetBindGroup(compute_pass._internal, 0, group._internal, 1, self._offsets)
+        self._lib.wgpuComputePassEncoderDispatchWorkgroups(compute_pass._internal, x, y, 1)
+
+
 @dataclass
 class KernelState:
     """A kernel's pipelines, bind group cache and parameter packing, built on its first launch."""
