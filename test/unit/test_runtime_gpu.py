@@ -289,3 +289,20 @@ def test_freed_buffers_are_reused_with_their_bind_groups(ctx: GpuContext, specs:
     assert len(addresses) == 2 and len(rt._states[1].groups) <= 2  # the pool hands them back swapped
     rt.trim()
     assert not rt._res.pool
+
+
+def test_no_adapter_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an adapter nothing fails at import or construction; first use says why."""
+    import wgpu
+    import wgpu.backends.wgpu_native  # noqa: F401 - importing it replaces wgpu.gpu
+
+    from runtime.gpu_device import adapter_or_none
+
+    monkeypatch.setattr(wgpu.gpu, "request_adapter_sync", lambda **_: None)
+    assert adapter_or_none() == (None, "wgpu found no adapter")
+    rt = GpuRuntime([], GpuContext())
+    rt.functions()["charl_gpu_launch"](0, 1)
+    with pytest.raises(GpuError, match="no kernel number 0"):
+        rt.check()
+    with pytest.raises(GpuError, match="no GPU available to run kernels: wgpu found no adapter"):
+        GpuContext().device  # noqa: B018
