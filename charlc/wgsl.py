@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from xdsl.dialects import builtin, gpu
-from xdsl.dialects.builtin import IntegerAttr
+from xdsl.dialects.builtin import DYNAMIC_INDEX, ArrayAttr, IntegerAttr, MemRefType, StringAttr
 
 from charlc.wgsl_emit import KernelEmitter
 from charlc.wgsl_lib import closure, library
@@ -54,6 +54,8 @@ def emit_kernel(func: gpu.FuncOp, default_number: int = 0) -> KernelSpec:
         raise WgslError(f"workgroup size {workgroup} of kernel @{func.sym_name.data} is not in 1..1024", func)
     if len(func.body.blocks) != 1:
         raise WgslError("a GPU kernel must have a single block (structured control flow only)", func)
+    if "charl.template" in func.attributes:
+        return _template_kernel(func, number, workgroup)
     emitter = KernelEmitter(func)
     emitter.declare_args()
     emitter.block(func.body.blocks[0])
@@ -79,6 +81,51 @@ def emit_kernel(func: gpu.FuncOp, default_number: int = 0) -> KernelSpec:
     return KernelSpec(
         number=number,
         name=name,
+        wgsl=text,
+        workgroup_size=workgroup,
+        args=tuple(emitter.args),
+        params=tuple(emitter.params),
+        param_words=emitter.words,
+        features=_features(text),
+    )
+
+
+def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpec:
+    """A kernel printed from a template (`charl.template`): `matmul` (`charlc/wgsl_matmul.py`), its
+    tiles in `charl.tiles`; the IR body only says what it computes (and which memrefs it writes).
+    The arguments and the parameter block are laid out as for any kernel, every dynamic size a
+    parameter."""
+    template = func.attributes["charl.template"]
+    tiles_attr = func.attributes.get("charl.tiles")
+    if not (isinstance(template, StringAttr) and template.data == "matmul" and isinstance(tiles_attr, ArrayAttr)):
+        raise WgslError(f"unknown kernel template {template} (with tiles {tiles_attr})", func)
+    from charlc.wgsl_matmul import MatmulShape, matmul_wgsl
+    from passes._gpu_matmul import Tiles
+
+    tiles = Tiles(*(a.value.data for a in tiles_attr.data if isinstance(a, IntegerAttr)))
+    emitter = KernelEmitter(func)
+    emitter.declare_args(measure_all=True)
+    memrefs = [(k, a.type) for k, a in enumerate(func.body.blocks[0].args) if isinstance(a.type, MemRefType)]
+    if len(memrefs) != 3:
+        raise WgslError("the matmul template takes three memrefs (A, B, C)", func)
+    words = {(p.arg, p.field, p.dim): p.word for p in emitter.params}
+
+    def read(arg: int, fld: str, dim: int = 0) -> str:
+        return f"bitcast<i32>(params[{words[(arg, fld, dim)]}])"
+
+    def size(which: int, dim: int) -> tuple[str, int | None]:
+        arg, t = memrefs[which]
+        static = t.get_shape()[dim]
+        return (read(arg, "size", dim), None) if static == DYNAMIC_INDEX else (f"{static}i", static)
+
+    (m, sm), (n, sn), (k, sk) = size(2, 0), size(2, 1), size(0, 1)
+    offsets = (read(memrefs[0][0], "offset"), read(memrefs[1][0], "offset"), read(memrefs[2][0], "offset"))
+    shape = MatmulShape(m, n, k, offsets, (sm, sn, sk))
+    text = f"// kernel {number}: @{func.sym_name.data} (matmul template, tiles {tiles.values})\n"
+    text += matmul_wgsl(shape, tiles)
+    return KernelSpec(
+        number=number,
+        name=func.sym_name.data,
         wgsl=text,
         workgroup_size=workgroup,
         args=tuple(emitter.args),
