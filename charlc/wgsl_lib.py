@@ -7,7 +7,7 @@ builtins differ or are undefined (NaN-aware min/max, `round` half away from zero
 C's `pow` and `atan2`, `tanh` of large arguments, `expm1`/`log1p` of small ones, `erf`, `powi`)
 live here for both widths; exp, log and the trigonometric functions in `wgsl_lib_math.py` (both
 widths: GLSL.std.450 has them for 32-bit floats only, and loosely specified); the f64 `pow` and
-`erf` in `wgsl_lib_f64.py`.
+`erf`, f32's `erf` and the integer helpers in `wgsl_lib_special.py`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
-from charlc.wgsl_lib_f64 import F64_HELPERS
 from charlc.wgsl_lib_math import MATH_HELPERS, horner, lit
+from charlc.wgsl_lib_special import SPECIAL_HELPERS
 
 Helper = tuple[tuple[str, ...], str]
 """The helpers a helper calls, and its WGSL text."""
@@ -298,64 +298,6 @@ def _tanh(t: str) -> Helper:
     return (f"isnan_{t}", f"copysign_{t}", f"expm1_{t}"), _fill(text, t)
 
 
-_ERF_ALPHA = (
-    -2.72614225801306e-10,
-    2.77068142495902e-08,
-    -2.10102402082508e-06,
-    -5.69250639462346e-05,
-    -7.34990630326855e-04,
-    -2.95459980854025e-03,
-    -1.60960333262415e-02,
-)
-_ERF_BETA = (
-    -1.45660718464996e-05,
-    -2.13374055278905e-04,
-    -1.68282697438203e-03,
-    -7.37332916720468e-03,
-    -1.42647390514189e-02,
-)
-
-
-def _erf_f32(t: str) -> Helper:
-    # XLA's rational approximation of erf on [-4, 4] (erf(+-4) rounds to +-1 in f32).
-    p = horner("x2", [lit("f32", c) for c in _ERF_ALPHA])
-    q = horner("x2", [lit("f32", c) for c in _ERF_BETA])
-    text = f"""fn erf_f32(x0: f32) -> f32 {{
-  if (isnan_f32(x0)) {{ return x0; }}
-  let x = clamp(x0, -4.0f, 4.0f);
-  let x2 = x * x;
-  return clamp(x * ({p}) / ({q}), -1.0f, 1.0f);
-}}
-"""
-    return ("isnan_f32",), text
-
-
-def _floordiv(t: str) -> Helper:
-    zero = "0li" if t == "i64" else "0i"
-    text = f"""fn floordiv_{t}(a: {t}, b: {t}) -> {t} {{
-  let q = a / b;
-  let r = a - q * b;
-  return select(q, q - {zero.replace("0", "1")}, r != {zero} && ((r < {zero}) != (b < {zero})));
-}}
-"""
-    return (), text
-
-
-def _ceildiv(t: str) -> Helper:
-    zero = "0li" if t == "i64" else "0i"
-    text = f"""fn ceildiv_{t}(a: {t}, b: {t}) -> {t} {{
-  let q = a / b;
-  let r = a - q * b;
-  return select(q, q + {zero.replace("0", "1")}, r != {zero} && ((r < {zero}) == (b < {zero})));
-}}
-"""
-    return (), text
-
-
-def _wrap8(t: str) -> Helper:
-    return (), "fn wrap8(x: i32) -> i32 { return (x << 24u) >> 24u; }\n"
-
-
 _GENERIC: dict[str, Callable[[str], Helper]] = {
     "isnan": _isnan,
     "isinf": _isinf,
@@ -375,21 +317,13 @@ _GENERIC: dict[str, Callable[[str], Helper]] = {
     "tanh": _tanh,
     "powi": _powi,
     "pow": _pow,
-    "floordiv": _floordiv,
-    "ceildiv": _ceildiv,
-}
-_SPECIFIC: dict[str, Callable[[str], Helper]] = {
-    "erf_f32": _erf_f32,
-    "wrap8": _wrap8,
 }
 
 
 def helper_text(name: str) -> Helper:
     """The helpers `name` calls and its WGSL text; a `KeyError` for unknown names."""
-    if name in _SPECIFIC:
-        return _SPECIFIC[name](name)
-    if name in F64_HELPERS:
-        return F64_HELPERS[name]()
+    if name in SPECIAL_HELPERS:
+        return SPECIAL_HELPERS[name]()
     base, _, t = name.rpartition("_")
     if base in MATH_HELPERS:
         return MATH_HELPERS[base](t)

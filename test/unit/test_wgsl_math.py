@@ -1,5 +1,5 @@
 """Accuracy of the transcendental math ops in WGSL: f64 against mpmath (relative error below
-1e-14, the f64 helpers of `wgsl_lib_math`/`wgsl_lib_f64`), f32 against float64 NumPy (a few ulp),
+1e-14, the f64 helpers of `wgsl_lib_math`/`wgsl_lib_special`), f32 against float64 NumPy (a few ulp),
 and their special values (NaN, infinities, zeros, domain edges)."""
 
 from __future__ import annotations

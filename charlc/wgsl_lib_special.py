@@ -1,4 +1,5 @@
-"""f64-only helpers: `pow` through a double-double logarithm, and `erf`.
+"""Helpers of one type each: f64's `pow` through a double-double logarithm and `erf`, f32's `erf`,
+and the integer helpers (`floordiv`, `ceildiv`, `wrap8`).
 
 `pow(x, y) = exp(y log x)` loses |y log x| ulp when the logarithm is a plain double, so
 `logdd_f64` keeps it as a double-double (hi + lo, about 2^-70 relative), the product `y * log x`
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from charlc.wgsl_lib_math import lit
+from charlc.wgsl_lib_math import horner, lit
 
 Helper = tuple[tuple[str, ...], str]
 
@@ -102,9 +103,73 @@ def _erf() -> Helper:
     return ("isnan_f64", "copysign_f64", "exp_f64", "two_prod_f64"), text
 
 
-F64_HELPERS: dict[str, Callable[[], Helper]] = {
+_ERF_ALPHA = (
+    -2.72614225801306e-10,
+    2.77068142495902e-08,
+    -2.10102402082508e-06,
+    -5.69250639462346e-05,
+    -7.34990630326855e-04,
+    -2.95459980854025e-03,
+    -1.60960333262415e-02,
+)
+_ERF_BETA = (
+    -1.45660718464996e-05,
+    -2.13374055278905e-04,
+    -1.68282697438203e-03,
+    -7.37332916720468e-03,
+    -1.42647390514189e-02,
+)
+
+
+def _erf_f32(t: str) -> Helper:
+    # XLA's rational approximation of erf on [-4, 4] (erf(+-4) rounds to +-1 in f32).
+    p = horner("x2", [lit("f32", c) for c in _ERF_ALPHA])
+    q = horner("x2", [lit("f32", c) for c in _ERF_BETA])
+    text = f"""fn erf_f32(x0: f32) -> f32 {{
+  if (isnan_f32(x0)) {{ return x0; }}
+  let x = clamp(x0, -4.0f, 4.0f);
+  let x2 = x * x;
+  return clamp(x * ({p}) / ({q}), -1.0f, 1.0f);
+}}
+"""
+    return ("isnan_f32",), text
+
+
+def _floordiv(t: str) -> Helper:
+    zero = "0li" if t == "i64" else "0i"
+    text = f"""fn floordiv_{t}(a: {t}, b: {t}) -> {t} {{
+  let q = a / b;
+  let r = a - q * b;
+  return select(q, q - {zero.replace("0", "1")}, r != {zero} && ((r < {zero}) != (b < {zero})));
+}}
+"""
+    return (), text
+
+
+def _ceildiv(t: str) -> Helper:
+    zero = "0li" if t == "i64" else "0i"
+    text = f"""fn ceildiv_{t}(a: {t}, b: {t}) -> {t} {{
+  let q = a / b;
+  let r = a - q * b;
+  return select(q, q + {zero.replace("0", "1")}, r != {zero} && ((r < {zero}) == (b < {zero})));
+}}
+"""
+    return (), text
+
+
+def _wrap8(t: str) -> Helper:
+    return (), "fn wrap8(x: i32) -> i32 { return (x << 24u) >> 24u; }\n"
+
+
+SPECIAL_HELPERS: dict[str, Callable[[], Helper]] = {
     "two_prod_f64": _two_prod,
     "powabs_f64": _powabs,
     "erf_f64": _erf,
+    "erf_f32": lambda: _erf_f32("f32"),
+    "floordiv_i32": lambda: _floordiv("i32"),
+    "floordiv_i64": lambda: _floordiv("i64"),
+    "ceildiv_i32": lambda: _ceildiv("i32"),
+    "ceildiv_i64": lambda: _ceildiv("i64"),
+    "wrap8": lambda: _wrap8(""),
 }
-"""The f64-only helpers by name; each returns the helpers it calls and its WGSL text."""
+"""The helpers of this module by name; each returns the helpers it calls and its WGSL text."""
