@@ -16,8 +16,14 @@ batch first.
 
 Each launch writes its parameter block (see `gpu_kernels.py`) into a slot of a staging area that is
 written to one device buffer just before the batch is submitted; the slot is bound with a dynamic
-offset, so bind groups depend only on the buffers and are cached per kernel. Workgroup counts
-above the device's per-dimension limit are folded into a 2-D grid.
+offset, so bind groups depend only on the buffers and are cached per kernel (freed buffers are
+pooled and reused with their bind groups, see `gpu_buffers.py`). Workgroup counts above the
+device's per-dimension limit are folded into a 2-D grid.
+
+Memory the runtime did not allocate (NumPy arguments, globals) is mirrored too: host code marks
+such arguments host-valid at entry (`charl_gpu_access(..., 1)`); a caller that hands such memory
+back to Python after kernels wrote it in place calls `sync_external()` first. Errors inside the
+entry points are kept until `check()` (they cannot unwind through C).
 """
 
 from __future__ import annotations
