@@ -71,7 +71,7 @@ def located(path: str, line: int | None, col: int | None, message: str, source_t
 
 def make_context() -> Context:
     """A context with every dialect charlc reads: builtin, func, arith, math, scf, cf, tensor,
-    linalg, bufferization, memref, llvm and charl, plus the ops our passes define where xDSL lacks
+    linalg, bufferization, memref, llvm, gpu and charl, plus the ops our passes define where xDSL lacks
     them (`arith.remf`, `llvm.fptosi`, `llvm.fptoui`, `llvm.uitofp`), so every stage's output reads
     back in."""
     from xdsl.dialects.arith import Arith
@@ -79,6 +79,7 @@ def make_context() -> Context:
     from xdsl.dialects.builtin import Builtin
     from xdsl.dialects.cf import Cf
     from xdsl.dialects.func import Func
+    from xdsl.dialects.gpu import GPU
     from xdsl.dialects.linalg import Linalg
     from xdsl.dialects.llvm import LLVM
     from xdsl.dialects.math import Math
@@ -91,7 +92,7 @@ def make_context() -> Context:
     from passes._llvm_emit import EXTRA_LLVM_OPS
 
     ctx = Context()
-    for dialect in (Builtin, Func, Arith, Math, Scf, Cf, Tensor, Linalg, Bufferization, MemRef, LLVM, Charl):
+    for dialect in (Builtin, Func, Arith, Math, Scf, Cf, Tensor, Linalg, Bufferization, MemRef, LLVM, GPU, Charl):
         ctx.load_dialect(dialect)
     for op in (RemfOp, *EXTRA_LLVM_OPS):
         ctx.load_op(op)

@@ -81,11 +81,14 @@ class ProgramEntry:
     kernels: int
     warnings: tuple[str, ...] = ()
     externals: tuple[str, ...] = ()
+    gpu_kernels: str = ""
+    """The gpu target's WGSL kernels (`runtime.gpu_kernels.kernels_to_json`)."""
 
     def to_json(self) -> str:
         """The entry as JSON text."""
         body = {"format": ENTRY_FORMAT, "object": self.object_key, "signatures": self.signatures}
         extra = {"kernels": self.kernels, "warnings": list(self.warnings), "externals": list(self.externals)}
+        extra["gpu_kernels"] = self.gpu_kernels
         return json.dumps({**body, **extra}, sort_keys=True)
 
     @classmethod
@@ -98,7 +101,8 @@ class ProgramEntry:
             signatures = {str(k): str(v) for k, v in data["signatures"].items()}
             warnings = tuple(str(w) for w in data["warnings"])
             externals = tuple(str(w) for w in data["externals"])
-            return cls(str(data["object"]), signatures, int(data["kernels"]), warnings, externals)
+            gpu = str(data.get("gpu_kernels", ""))
+            return cls(str(data["object"]), signatures, int(data["kernels"]), warnings, externals, gpu)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 

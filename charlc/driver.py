@@ -189,6 +189,10 @@ def _render(session: Session, module: ModuleOp) -> str:
     options = session.options
     if options.emit == "mlir":
         return print_ir(module, options)
+    if options.emit == "wgsl":
+        from charlc.wgsl_plan import wgsl_listing
+
+        return wgsl_listing(module)
     with session.timings.measure("llvm-ir"):
         text = emit.llvm_ir(module)
     if options.emit != "asm":

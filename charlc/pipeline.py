@@ -76,6 +76,7 @@ STAGE_PASSES: Mapping[tuple[str, Stage], tuple[str, ...]] = MappingProxyType(
         ("gpu", Stage.LINALG): ("convert-charl-to-linalg",),
         ("gpu", Stage.BUFFERS): ("charl-bufferize",),
         ("gpu", Stage.LOOPS): ("convert-linalg-to-gpu",),
+        ("gpu", Stage.TARGET): ("convert-to-llvm",),
     }
 )
 
@@ -87,7 +88,7 @@ EMIT_NEEDS: Mapping[str, tuple[Stage | None, tuple[str, ...]]] = MappingProxyTyp
         "asm": (Stage.TARGET, ("cpu",)),
         "obj": (Stage.TARGET, ("cpu",)),
         "exe": (Stage.TARGET, ("cpu",)),
-        "wgsl": (Stage.TARGET, ("gpu",)),
+        "wgsl": (Stage.LOOPS, ("gpu",)),
     }
 )
 

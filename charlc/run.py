@@ -33,6 +33,7 @@ from runtime.abi import MemRefSpec, Signature, flatten_args, parse_signature, un
 
 if TYPE_CHECKING:
     from runtime.cpu import CpuModule
+    from runtime.gpu import GpuRuntime
 
 NOT_KERNELS = frozenset({"linalg.yield", "linalg.index"})
 """linalg ops that are parts of a kernel, not kernels."""
@@ -48,6 +49,8 @@ class Lowered:
     kernels: int
     externals: tuple[str, ...] = ()
     """The functions the program calls but does not define (the C runtime's, libc's, libm's)."""
+    gpu_kernels: str = ""
+    """The gpu target's kernels (`runtime.gpu_kernels.kernels_to_json`); empty for the cpu."""
 
 
 def count_kernels(module: ModuleOp) -> int:
@@ -71,11 +74,28 @@ def lower(session: Session, source: Source) -> Lowered:
     run_located(session, source, module, to_linalg, verify=False)  # verified once, at the end
     kernels = count_kernels(module)
     run_located(session, source, module, everything[len(to_linalg) :])
+    gpu_kernels = take_kernels(module, session) if options.target == "gpu" else ""
     with session.timings.measure("llvm-ir"):
         text = llvm_ir(module)
     exported = exported_functions(checked)
     callable_signatures = {name: sig for name, sig in signatures(module).items() if name in exported}
-    return Lowered(text, callable_signatures, kernels, external_functions(module))
+    return Lowered(text, callable_signatures, kernels, external_functions(module), gpu_kernels)
+
+
+def take_kernels(module: ModuleOp, session: Session) -> str:
+    """Removes the `gpu.module` of a gpu-target module and returns its kernels as WGSL specs (JSON)."""
+    from xdsl.dialects import gpu
+
+    from charlc.wgsl import emit_kernels
+    from runtime.gpu_kernels import kernels_to_json
+
+    with session.timings.measure("wgsl"):
+        specs = []
+        for kernels in [m for m in module.ops if isinstance(m, gpu.ModuleOp)]:
+            specs += emit_kernels(kernels)
+            kernels.detach()
+            kernels.erase()
+        return kernels_to_json(specs)
 
 
 def external_functions(module: ModuleOp) -> tuple[str, ...]:
@@ -85,10 +105,15 @@ def external_functions(module: ModuleOp) -> tuple[str, ...]:
     return tuple(sorted(op.sym_name.data for op in module.ops if isinstance(op, llvm.FuncOp) and not op.body.blocks))
 
 
+GPU_SYMBOLS = "charl_gpu_"
+"""The prefix of the entry points the GPU runtime binds (`runtime.gpu.GpuRuntime.symbols`)."""
+
+
 def check_externals(names: tuple[str, ...], runtime_library: ctypes.CDLL) -> None:
     """Raise when the program calls a function neither the runtime nor the process defines (calling
     it would crash): a bug in charlc, not in the program."""
     process = ctypes.CDLL(None)
+    names = tuple(n for n in names if not n.startswith(GPU_SYMBOLS))
     missing = [n for n in names if not hasattr(runtime_library, n) and not hasattr(process, n)]
     if missing:
         raise RuntimeError(f"the compiled program calls functions nothing defines: {', '.join(missing)}")
@@ -119,9 +144,12 @@ class Jit:
     """What calls compiled code needs: function addresses (a `CpuModule` or `ObjectCode`), `free`
     for buffers the code allocated, and the runtime library (for `charl_rt_flush`)."""
 
-    def __init__(self, code: CpuModule | ObjectCode, runtime_library: ctypes.CDLL) -> None:
+    def __init__(
+        self, code: CpuModule | ObjectCode, runtime_library: ctypes.CDLL, gpu: GpuRuntime | None = None
+    ) -> None:
         self.code = code
         self.runtime = runtime_library
+        self.gpu = gpu
         self._free = ctypes.CDLL(None).free
         self._free.argtypes = [ctypes.c_void_p]
         self._free.restype = None
@@ -131,12 +159,29 @@ class Jit:
         return int(self.code.address(name))
 
     def free(self, address: int) -> None:
-        """Releases a buffer the compiled code allocated with `malloc`."""
-        self._free(address)
+        """Releases a buffer the compiled code allocated (`malloc`, or the GPU runtime's allocator)."""
+        if self.gpu is not None:
+            self.gpu.free(address)
+        else:
+            self._free(address)
 
     def flush(self) -> None:
-        """Flushes what the program printed (`charl_rt_flush`)."""
+        """Flushes what the program printed (`charl_rt_flush`) and waits for the GPU's work."""
         self.runtime.charl_rt_flush()
+        if self.gpu is not None:
+            self.gpu.finish()
+            self.gpu.check()
+
+    def before_call(self) -> None:
+        """On the gpu: NumPy arguments may have changed since the last call."""
+        if self.gpu is not None:
+            self.gpu.external_changed()
+
+    def after_call(self) -> None:
+        """On the gpu: raise what a runtime entry point failed with; bring results to the host."""
+        if self.gpu is not None:
+            self.gpu.check()
+            self.gpu.sync_live()
 
 
 class Function:
@@ -161,11 +206,14 @@ class Function:
             raise TypeError(f"{self.name} takes {len(self.signature.inputs)} arguments, got {len(args)}")
         values = [self._coerce(k, spec, a) for k, (spec, a) in enumerate(zip(self.signature.inputs, args, strict=True))]
         flat, arrays = flatten_args(self.signature, values)
+        self.jit.before_call()
         if self._struct is None:
             value = self._cfunc(*flat)
+            self.jit.after_call()
             return None if not self.signature.results else self.signature.results[0].dtype.type(value)
         out = self._struct()
         self._cfunc(ctypes.byref(out), *flat)
+        self.jit.after_call()
         fields = [getattr(out, f[0]) for f in out._fields_]
         results = unpack_results(self.signature, fields, arrays, self.jit, self.jit.free)
         return results[0] if len(results) == 1 else results
@@ -251,19 +299,45 @@ def load_source(source: Source, options: Options | None = None, *, cache: Cache 
         if hit is not None:
             entry, data = hit
             check_externals(entry.externals, library)
+            gpu = gpu_runtime(entry.gpu_kernels) if options.target == "gpu" else None
             with timings.measure("load object"):
                 code = ObjectCode(data, options.opt_level)
-            jit = Jit(code, library)
+            jit = Jit(code, library, gpu)
             return Program(jit, entry.signatures, entry.kernels, timings, cache_hit=True, warnings=entry.warnings)
     session = Session(options, timings=timings)
     lowered = lower(session, source)
     warnings = tuple(render(source, w) for w in session.diagnostics.warnings)
     check_externals(lowered.externals, library)
+    gpu = gpu_runtime(lowered.gpu_kernels) if options.target == "gpu" else None
     module = jit_compile(lowered.llvm_ir, options, cache, timings)
     if cache is not None and key is not None and module.stats.cache_key:
-        entry = ProgramEntry(module.stats.cache_key, lowered.signatures, lowered.kernels, warnings, lowered.externals)
+        entry = ProgramEntry(
+            module.stats.cache_key,
+            lowered.signatures,
+            lowered.kernels,
+            warnings,
+            lowered.externals,
+            lowered.gpu_kernels,
+        )
         cache.store_program(key, entry)
-    return Program(Jit(module, library), lowered.signatures, lowered.kernels, timings, warnings=warnings)
+    return Program(Jit(module, library, gpu), lowered.signatures, lowered.kernels, timings, warnings=warnings)
+
+
+def gpu_runtime(kernels: str) -> GpuRuntime:
+    """The GPU runtime of a program's kernels, its entry points bound for the JIT linker.
+
+    llvmlite resolves a compiled program's external symbols when it loads the object, from one
+    process-wide table: the entry points are bound right before each gpu program is loaded, so each
+    program calls its own runtime. The device is opened only at the first launch."""
+    import llvmlite.binding as llvm
+
+    from runtime.gpu import GpuRuntime
+    from runtime.gpu_kernels import kernels_from_json
+
+    gpu = GpuRuntime(kernels_from_json(kernels) if kernels else [])
+    for name, address in gpu.symbols().items():
+        llvm.add_symbol(name, address)
+    return gpu
 
 
 def jit_compile(ir_text: str, options: Options, cache: Cache | None, timings: Timings) -> CpuModule:

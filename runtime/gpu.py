@@ -346,6 +346,20 @@ class GpuRuntime:
             if not buf.owned and buf.state == DEVICE:
                 self._read_back(buf)
 
+    def external_changed(self) -> None:
+        """Mark memory the runtime did not allocate valid only on the host: call it before compiled
+        code runs again on NumPy arrays that Python may have changed since the last call."""
+        for buf in self._res.buffers:
+            if not buf.owned:
+                buf.state = HOST
+
+    def sync_live(self) -> None:
+        """Read back every live buffer whose only valid copy is on the device: call it when a
+        compiled call returns buffers to Python."""
+        for buf in list(self._res.buffers):
+            if buf.state == DEVICE:
+                self._read_back(buf)
+
     def trim(self) -> None:
         """Release the freed buffers kept for reuse (their host and device memory)."""
         self._res.trim()
