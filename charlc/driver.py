@@ -24,6 +24,7 @@ from charlc.diagnostics import CharlError, Source, render
 from charlc.emit import NotLoweredError
 from charlc.options import Options, UsageError, language_of
 from charlc.pipeline import Stage, check_target, require_stages
+from runtime.gpu_device import GpuError
 
 if TYPE_CHECKING:
     from charlc.cache import Cache
@@ -51,6 +52,10 @@ def guarded(command: Callable[[], int], err: TextIO | None = None) -> int:
     except UsageError as e:
         err.write(f"charlc: error: {e}\n")
         return EXIT_USAGE
+    except GpuError as e:
+        # The machine cannot run the program's kernels (no adapter, a missing feature): not a bug.
+        err.write(f"charlc: error: {e}\n")
+        return EXIT_USER_ERROR
     except BrokenPipeError:
         # The reader of our output went away (`charlc ... | head`): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -335,9 +335,33 @@ def gpu_runtime(kernels: str) -> GpuRuntime:
     from runtime.gpu_kernels import kernels_from_json
 
     gpu = GpuRuntime(kernels_from_json(kernels) if kernels else [])
+    gpu.on_error = stop_on_gpu_error
     for name, address in gpu.symbols().items():
         llvm.add_symbol(name, address)
     return gpu
+
+
+def stop_on_gpu_error(error: BaseException) -> None:
+    """Ends the process as a run-time error does: the output so far, then one `charlc: error:` line
+    (a device that cannot run the kernels), or the traceback of a bug, and status 1 or 70."""
+    import os
+    import sys
+    import traceback
+
+    from charlc.driver import EXIT_INTERNAL, EXIT_USER_ERROR, INTERNAL_ERROR
+    from runtime.gpu_device import GpuError
+
+    runtime_library().charl_rt_flush()
+    sys.stdout.flush()
+    if isinstance(error, GpuError):
+        sys.stderr.write(f"charlc: error: {error}\n")
+        status = EXIT_USER_ERROR
+    else:
+        traceback.print_exception(error, file=sys.stderr)
+        sys.stderr.write(INTERNAL_ERROR + "\n")
+        status = EXIT_INTERNAL
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def jit_compile(ir_text: str, options: Options, cache: Cache | None, timings: Timings) -> CpuModule:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -83,6 +84,8 @@ class GpuRuntime:
         self.readbacks = 0
         """Buffers copied back to the host."""
         self.error: BaseException | None = None
+        self.on_error: Callable[[BaseException], None] | None = None
+        """Called with the error a callback raised, before it is recorded."""
         self._closed = False
         self._functions = make_functions(self)
 
@@ -97,7 +100,10 @@ class GpuRuntime:
         return {name: ctypes.cast(f, ctypes.c_void_p).value or 0 for name, f in self._functions.items()}
 
     def record_error(self, error: BaseException) -> None:
-        """Keep the first error raised inside a callback (see `check`)."""
+        """Keep the first error raised inside a callback (see `check`), or hand it to `on_error`
+        when one is set (it may end the process: host code cannot go on without its kernels)."""
+        if self.on_error is not None:
+            self.on_error(error)
         if self.error is None:
             self.error = error
 

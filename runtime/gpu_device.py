@@ -61,7 +61,10 @@ class GpuContext:
         if self._adapter is None:
             adapter, reason = adapter_or_none()
             if adapter is None:
-                raise GpuError(f"no GPU available to run kernels: {reason}")
+                raise GpuError(
+                    f"no GPU available to run kernels: {reason} (without a GPU, Mesa's llvmpipe runs them on the CPU:"
+                    " apt-get install mesa-vulkan-drivers)"
+                )
             self._adapter = adapter
         return self._adapter
 
@@ -172,8 +175,8 @@ def kernel_state(spec: KernelSpec, alignment: int) -> KernelState:
         if isinstance(arg, MemRefArg):
             tags.append(f"m{arg.element}/{arg.rank}")
             position += 1 + 2 * arg.rank
-        else:  # host code stages an i1 scalar as i32 (docs/gpu.md)
-            tags.append("si32" if arg.type == "i1" else f"s{arg.type}")
+        else:  # host code stages an i1 scalar as i32, an i4 as i8 (docs/gpu.md)
+            tags.append({"i1": "si32", "i4": "si8"}.get(arg.type, f"s{arg.type}"))
             position += 1
     positions = []
     for slot in spec.params:
