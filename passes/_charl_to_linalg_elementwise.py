@@ -16,6 +16,7 @@ from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewri
 
 from dialects import charl
 from dialects.charl_base import element_of
+from passes._charl_to_linalg_checks import check_equal, elementwise_pairs
 from passes._charl_to_linalg_core import Emitter, LoweringError, dynamic_result_sizes, retyped
 from passes._charl_to_linalg_scalar import binary, compare, convert, unary
 
@@ -23,10 +24,14 @@ Scalar = Callable[[Emitter, Sequence[SSAValue]], SSAValue]
 """Computes one result element from one element of each operand."""
 
 
-def lower_elementwise(e: Emitter, operands: Sequence[SSAValue], result: Attribute, scalar: Scalar) -> SSAValue:
-    """`scalar` applied to scalar operands, or elementwise to tensor operands of `result`'s shape."""
+def lower_elementwise(
+    e: Emitter, operands: Sequence[SSAValue], result: Attribute, scalar: Scalar, rewriter: PatternRewriter
+) -> SSAValue:
+    """`scalar` applied to scalar operands, or elementwise to tensor operands of `result`'s shape
+    (after run-time checks, inserted by `rewriter`, that their `?` sizes agree)."""
     if not isinstance(result, TensorType):
         return scalar(e, operands)
+    check_equal(rewriter, e.op, elementwise_pairs(operands, result, e.op.name.removeprefix("charl.")))
     sizes = dynamic_result_sizes(e, result, operands[0])
     inputs = [e.cast(v, retyped(result, element_of(v.type))) for v in operands]
     init = e.empty(result, sizes)
@@ -56,7 +61,7 @@ class LowerBinary(RewritePattern):
             return value
 
         e = Emitter(op)
-        e.replace(rewriter, [lower_elementwise(e, [op.lhs, op.rhs], op.result.type, scalar)])
+        e.replace(rewriter, [lower_elementwise(e, [op.lhs, op.rhs], op.result.type, scalar, rewriter)])
 
 
 class LowerUnary(RewritePattern):
@@ -77,7 +82,7 @@ class LowerUnary(RewritePattern):
                 raise LoweringError(op, f"no lowering for elements of type {args[0].type}")
             return value
 
-        e.replace(rewriter, [lower_elementwise(e, [op.input], op.result.type, scalar)])
+        e.replace(rewriter, [lower_elementwise(e, [op.input], op.result.type, scalar, rewriter)])
 
 
 class LowerCompare(RewritePattern):
@@ -92,7 +97,7 @@ class LowerCompare(RewritePattern):
         def scalar(b: Emitter, args: Sequence[SSAValue]) -> SSAValue:
             return compare(b, predicate, args[0], args[1])
 
-        e.replace(rewriter, [lower_elementwise(e, [op.lhs, op.rhs], op.result.type, scalar)])
+        e.replace(rewriter, [lower_elementwise(e, [op.lhs, op.rhs], op.result.type, scalar, rewriter)])
 
 
 class LowerSelect(RewritePattern):
@@ -105,7 +110,7 @@ class LowerSelect(RewritePattern):
         def scalar(b: Emitter, args: Sequence[SSAValue]) -> SSAValue:
             return b.value(arith.SelectOp(args[0], args[1], args[2]))
 
-        e.replace(rewriter, [lower_elementwise(e, [op.cond, op.lhs, op.rhs], op.result.type, scalar)])
+        e.replace(rewriter, [lower_elementwise(e, [op.cond, op.lhs, op.rhs], op.result.type, scalar, rewriter)])
 
 
 class LowerCast(RewritePattern):
@@ -123,7 +128,7 @@ class LowerCast(RewritePattern):
         def scalar(b: Emitter, args: Sequence[SSAValue]) -> SSAValue:
             return convert(b, args[0], dst)
 
-        e.replace(rewriter, [lower_elementwise(e, [op.input], op.result.type, scalar)])
+        e.replace(rewriter, [lower_elementwise(e, [op.input], op.result.type, scalar, rewriter)])
 
 
 def patterns() -> list[RewritePattern]:

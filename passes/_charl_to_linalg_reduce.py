@@ -24,6 +24,7 @@ from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewri
 
 from dialects import charl
 from dialects.charl_base import element_of, shape_of
+from passes._charl_to_linalg_checks import check_equal
 from passes._charl_to_linalg_core import (
     Emitter,
     LoweringError,
@@ -199,6 +200,8 @@ class LowerMatmul(RewritePattern):
         e = Emitter(op)
         a, b, res = op.lhs, op.rhs, tensor_of(op.result.type)
         rank = len(shape_of(a.type))
+        inner = "matmul inner dimensions {got} and {expected} differ"
+        check_equal(rewriter, op, [((a, rank - 1), (b, rank - 2), inner)])
         a_sizes = e.dims(a)
         sizes = [*a_sizes[:-1], e.dim(b, rank - 1)]
         init = e.filled(e.const(0, res.element_type), res, sizes)

@@ -23,6 +23,7 @@ from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
 from passes.convert_to_llvm import ConvertToLlvmPass
 from runtime.abi import Allocation
 from runtime.cpu import CpuModule
+from runtime.native import NativeRuntime
 
 
 class Heap:
@@ -86,6 +87,7 @@ class Program:
         module.verify()
         ConvertToLlvmPass().apply(ctx, module)
         self.signatures = signatures(module)
+        NativeRuntime().load()  # run-time checks call the C runtime
         self.module = CpuModule(counted(to_llvm_ir(module)))
         self.heap = heap
 

@@ -20,6 +20,7 @@ from passes.convert_charl_to_linalg import ConvertCharlToLinalgPass
 from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
 from passes.convert_to_llvm import ConvertToLlvmPass
 from runtime.cpu import CpuModule
+from runtime.native import NativeRuntime
 
 
 def parse(text: str) -> ModuleOp:
@@ -54,6 +55,7 @@ class Jit:
         for p in (CharlBufferizePass(), ConvertLinalgToLoopsPass(), ConvertToLlvmPass()):
             p.apply(ctx, module)
         self.signatures = signatures(module)
+        NativeRuntime().load()  # run-time checks call the C runtime
         self.module = CpuModule(to_llvm_ir(module))
 
     def __getattr__(self, name: str) -> Callable[..., Any]:

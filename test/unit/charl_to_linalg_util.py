@@ -19,6 +19,7 @@ from passes.convert_charl_to_linalg import ConvertCharlToLinalgPass
 from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
 from passes.convert_to_llvm import ConvertToLlvmPass
 from runtime.cpu import CpuFunction, CpuModule
+from runtime.native import NativeRuntime
 
 Array = np.ndarray[Any, Any]
 
@@ -50,6 +51,7 @@ class Family:
         for p in (ConvertCharlToLinalgPass(), CharlBufferizePass(), ConvertLinalgToLoopsPass(), ConvertToLlvmPass()):
             p.apply(ctx, module)
         self.signatures = signatures(module)
+        NativeRuntime().load()  # run-time checks call the C runtime
         self.module = CpuModule(to_llvm_ir(module))
 
     def function(self, name: str) -> CpuFunction:

@@ -26,7 +26,7 @@ from charlc.options import Options
 from charlc.pipeline import Stage
 from passes.convert_charl_to_linalg import ConvertCharlToLinalgPass, check_lowered
 
-UPSTREAM = ("builtin.", "func.", "scf.", "arith.", "math.", "tensor.", "linalg.")
+UPSTREAM = ("builtin.", "func.", "scf.", "arith.", "math.", "tensor.", "linalg.", "memref.")  # memref: run-time checks
 
 
 def lower(text: str, ctx: Context | None = None) -> ModuleOp:

@@ -25,6 +25,7 @@ from xdsl.parser import Parser
 from passes._llvm_emit import signatures, to_llvm_ir
 from passes.convert_to_llvm import ConvertToLlvmPass
 from runtime.cpu import CpuModule
+from runtime.native import NativeRuntime
 
 DTYPES: dict[str, type[np.generic]] = {
     "i1": np.bool_,
@@ -229,6 +230,7 @@ def cpu() -> CpuModule:
     module = Parser(ctx, "\n".join(elementwise(c) for c in CASES)).parse_module()
     module.verify()
     ConvertToLlvmPass().apply(ctx, module)
+    NativeRuntime().load()  # run-time checks call the C runtime
     return CpuModule(to_llvm_ir(module))
 
 
@@ -307,6 +309,7 @@ def compile_module(text: str) -> tuple[CpuModule, dict[str, str]]:
     module = Parser(ctx, text).parse_module()
     module.verify()
     ConvertToLlvmPass().apply(ctx, module)
+    NativeRuntime().load()  # run-time checks call the C runtime
     return CpuModule(to_llvm_ir(module)), signatures(module)
 
 
