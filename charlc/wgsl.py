@@ -91,11 +91,27 @@ def emit_kernel(func: gpu.FuncOp, default_number: int = 0) -> KernelSpec:
 
 
 def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpec:
-    """A kernel printed from a template (`charl.template`): `matmul` (`charlc/wgsl_matmul.py`), its
-    tiles in `charl.tiles`; the IR body only says what it computes (and which memrefs it writes).
+    """A kernel printed from a template (`charl.template`): `reduce` (`charlc/wgsl_reduce.py`) prints
+    its IR body with workgroup memory; `matmul` (`charlc/wgsl_matmul.py`), its tiles in
+    `charl.tiles`, replaces its IR body, which only says what it computes (and which memrefs it
+    writes).
     The arguments and the parameter block are laid out as for any kernel, every dynamic size a
     parameter."""
     template = func.attributes["charl.template"]
+    if isinstance(template, StringAttr) and template.data == "reduce":
+        from charlc.wgsl_reduce import reduce_wgsl
+
+        emitter, text = reduce_wgsl(func, number, workgroup)
+        return KernelSpec(
+            number=number,
+            name=func.sym_name.data,
+            wgsl=text,
+            workgroup_size=workgroup,
+            args=tuple(emitter.args),
+            params=tuple(emitter.params),
+            param_words=emitter.words,
+            features=_features(text),
+        )
     tiles_attr = func.attributes.get("charl.tiles")
     if not (isinstance(template, StringAttr) and template.data == "matmul" and isinstance(tiles_attr, ArrayAttr)):
         raise WgslError(f"unknown kernel template {template} (with tiles {tiles_attr})", func)

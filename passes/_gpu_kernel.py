@@ -29,6 +29,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
 
 from passes import _gpu_matmul as matmul
+from passes import _gpu_reduce as reduce
 from passes._loops_emit import Env, NestEmitter
 from passes._loops_plan import Plan, general_plan
 from passes._loops_structure import Structured, loop_bound_sources, structured_view
@@ -87,13 +88,15 @@ class KernelNestEmitter(NestEmitter):
 
 
 def invocations(b: Builder, view: Structured) -> SSAValue:
-    """The host-side invocation count: 256 per tile of a matmul template, else the product of the
-    parallel loops' sizes (`index`)."""
+    """The host-side invocation count: 256 per tile of a matmul template, 256 per output element of
+    a reduction template, else the product of the parallel loops' sizes (`index`)."""
     from xdsl.dialects import memref
 
     tiles = matmul.templated(view.op)
     if tiles is not None:
         return matmul.invocations(b, view.op, tiles)  # type: ignore[arg-type]
+    if reduce.templated(view) is not None:
+        return reduce.invocations(b, view)
     total: SSAValue | None = None
     for loop, (value, dim, size) in enumerate(loop_bound_sources(view)):
         if view.reductions[loop]:
@@ -172,5 +175,10 @@ def _build(op: Operation, take: Captured, workgroup_size: int) -> gpu.FuncOp:
     then.add_op(clone)
     then.add_op(scf.YieldOp())
     view = structured_view(clone)
-    KernelNestEmitter(view, general_plan(view), linear).emit()
+    found = reduce.templated(view)
+    if found is not None:
+        reduce.mark(fn.attributes, found[0])
+        reduce.ReduceNest(view, *found, linear).emit()
+    else:
+        KernelNestEmitter(view, general_plan(view), linear).emit()
     return fn
