@@ -30,12 +30,14 @@ def available_passes() -> dict[str, type[ModulePass]]:
     from passes.convert_linalg_to_gpu import ConvertLinalgToGpuPass
     from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
     from passes.convert_to_llvm import ConvertToLlvmPass
+    from passes.linalg_fuse_elementwise import LinalgFuseElementwisePass
 
     upstream: list[type[ModulePass]] = [CanonicalizePass, CommonSubexpressionElimination, DeadCodeElimination]
     ours: list[type[ModulePass]] = [
         CharlInlinePass,
         CharlAutodiffPass,
         ConvertCharlToLinalgPass,
+        LinalgFuseElementwisePass,
         CharlBufferizePass,
         ConvertLinalgToLoopsPass,
         ConvertLinalgToGpuPass,
