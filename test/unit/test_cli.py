@@ -250,7 +250,7 @@ def test_cpu_stage_table() -> None:
     assert cpu == {
         Stage.CHARL: (),
         Stage.CHARL_OPT: ("charl-autodiff", "canonicalize", "cse", "dce"),
-        Stage.LINALG: ("convert-charl-to-linalg",),
+        Stage.LINALG: ("convert-charl-to-linalg", "linalg-fuse-elementwise"),
         Stage.BUFFERS: ("charl-bufferize",),
         Stage.LOOPS: ("convert-linalg-to-loops",),
         Stage.TARGET: ("convert-to-llvm",),
@@ -259,10 +259,11 @@ def test_cpu_stage_table() -> None:
 
 
 def test_no_bounds_checks_is_a_pass_option() -> None:
-    assert pipeline.passes_through("cpu", Stage.LINALG, Options(bounds_checks=False))[-1] == (
-        "convert-charl-to-linalg{bounds_checks=false}"
-    )
-    assert pipeline.passes_through("cpu", Stage.LINALG, Options())[-1] == "convert-charl-to-linalg"
+    assert pipeline.passes_through("cpu", Stage.LINALG, Options(bounds_checks=False))[-2:] == [
+        "convert-charl-to-linalg{bounds_checks=false}",
+        "linalg-fuse-elementwise",
+    ]
+    assert pipeline.passes_through("cpu", Stage.LINALG, Options())[-2] == "convert-charl-to-linalg"
 
 
 def test_every_gpu_stage_exists() -> None:
