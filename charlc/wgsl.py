@@ -91,17 +91,19 @@ def emit_kernel(func: gpu.FuncOp, default_number: int = 0) -> KernelSpec:
 
 
 def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpec:
-    """A kernel printed from a template (`charl.template`): `reduce` (`charlc/wgsl_reduce.py`) prints
-    its IR body with workgroup memory; `matmul` (`charlc/wgsl_matmul.py`), its tiles in
-    `charl.tiles`, replaces its IR body, which only says what it computes (and which memrefs it
-    writes).
+    """A kernel printed from a template (`charl.template`): `reduce` (`charlc/wgsl_reduce.py`) and
+    `vec4` (`charlc/wgsl_vector.py`) print their IR body with workgroup memory or on vectors;
+    `matmul` (`charlc/wgsl_matmul.py`), its tiles in `charl.tiles`, replaces its IR body, which only
+    says what it computes (and which memrefs it writes).
     The arguments and the parameter block are laid out as for any kernel, every dynamic size a
     parameter."""
     template = func.attributes["charl.template"]
-    if isinstance(template, StringAttr) and template.data == "reduce":
+    if isinstance(template, StringAttr) and template.data in ("reduce", "vec4"):
         from charlc.wgsl_reduce import reduce_wgsl
+        from charlc.wgsl_vector import vector_wgsl
 
-        emitter, text = reduce_wgsl(func, number, workgroup)
+        printer = reduce_wgsl if template.data == "reduce" else vector_wgsl
+        emitter, text = printer(func, number, workgroup)
         return KernelSpec(
             number=number,
             name=func.sym_name.data,

@@ -30,6 +30,7 @@ from xdsl.rewriter import InsertPoint
 
 from passes import _gpu_matmul as matmul
 from passes import _gpu_reduce as reduce
+from passes import _gpu_vector as vector
 from passes._loops_emit import Env, NestEmitter
 from passes._loops_plan import Plan, general_plan
 from passes._loops_structure import Structured, loop_bound_sources, structured_view
@@ -89,7 +90,8 @@ class KernelNestEmitter(NestEmitter):
 
 def invocations(b: Builder, view: Structured) -> SSAValue:
     """The host-side invocation count: 256 per tile of a matmul template, 256 per output element of
-    a reduction template, else the product of the parallel loops' sizes (`index`)."""
+    a reduction template, one per 4 elements of a vec4 template, else the product of the parallel
+    loops' sizes (`index`)."""
     from xdsl.dialects import memref
 
     tiles = matmul.templated(view.op)
@@ -97,6 +99,8 @@ def invocations(b: Builder, view: Structured) -> SSAValue:
         return matmul.invocations(b, view.op, tiles)  # type: ignore[arg-type]
     if reduce.templated(view) is not None:
         return reduce.invocations(b, view)
+    if vector.templated(view):
+        return vector.invocations(b, view)
     total: SSAValue | None = None
     for loop, (value, dim, size) in enumerate(loop_bound_sources(view)):
         if view.reductions[loop]:
@@ -179,6 +183,9 @@ def _build(op: Operation, take: Captured, workgroup_size: int) -> gpu.FuncOp:
     if found is not None:
         reduce.mark(fn.attributes, found[0])
         reduce.ReduceNest(view, *found, linear).emit()
+    elif vector.templated(view):
+        vector.mark(fn.attributes)
+        vector.VectorNest(view, linear).emit()
     else:
         KernelNestEmitter(view, general_plan(view), linear).emit()
     return fn

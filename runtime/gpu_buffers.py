@@ -11,7 +11,8 @@ with the bytes the view reaches, grown when a later view reaches further, merged
 buffer it overlaps. Buffers are found by the descriptor's allocated pointer (`keys`); a pointer
 that is new but lies inside a known buffer (a NumPy view of a returned result) joins that buffer.
 
-Device buffers are created on a buffer's first launch, rounded up to 4 bytes (at least 16).
+Device buffers are created on a buffer's first launch, rounded up to 16 bytes (vec4 kernels bind
+them as `array<vec4<f32>>`, whose length counts whole vec4s).
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ class Residency:
             import wgpu
 
             usage = wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST | wgpu.BufferUsage.COPY_SRC
-            size = max(16, round4(buf.size))
+            size = (max(buf.size, 1) + 15) & ~15  # whole vec4s: kernels may bind it as array<vec4<f32>>
             if size > self._ctx.limit("max-buffer-size"):
                 raise GpuError(f"a buffer of {buf.size} bytes exceeds the device's largest ({self._ctx.name})")
             buf.device = self._ctx.device.create_buffer(size=size, usage=usage)
