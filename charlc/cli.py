@@ -56,12 +56,26 @@ class QuantizeKind(StrEnum):
     int4 = "int4"
 
 
+class RemarkKind(StrEnum):
+    """`--remarks` values (`REMARK_KINDS`)."""
+
+    fusion = "fusion"
+
+
 OptLevel = Annotated[
     int,
     typer.Option("-O", "--opt-level", min=0, max=3, metavar="0-3", help="LLVM optimization level (-O0 .. -O3)"),
 ]
 NoBoundsChecks = Annotated[
     bool, typer.Option("--no-bounds-checks", help="omit the run-time checks of indices and slices")
+]
+Remarks = Annotated[
+    list[RemarkKind] | None,
+    typer.Option(
+        "--remarks",
+        metavar="KIND",
+        help="print optimization remarks to stderr; fusion: one per producer/consumer pair, fused or not, with why",
+    ),
 ]
 
 app = typer.Typer(
@@ -122,6 +136,7 @@ def compile_(
     ] = False,
     opt_level: OptLevel = 3,
     no_bounds_checks: NoBoundsChecks = False,
+    remarks: Remarks = None,
 ) -> int:
     """Compile FILE and print the IR (default --emit=mlir: up to the last stage charlc has)."""
     options = Options(
@@ -141,6 +156,7 @@ def compile_(
         print_op_generic=mlir_print_op_generic,
         opt_level=opt_level,
         bounds_checks=not no_bounds_checks,
+        remarks=tuple(dict.fromkeys(k.value for k in remarks or [])),
     )
     return driver.guarded(lambda: driver.compile_command(file, options))
 
@@ -158,6 +174,7 @@ def run(
     ] = False,
     opt_level: OptLevel = 3,
     no_bounds_checks: NoBoundsChecks = False,
+    remarks: Remarks = None,
     no_cache: Annotated[
         bool,
         typer.Option(
@@ -167,7 +184,12 @@ def run(
 ) -> int:
     """Compile FILE for a target and run its top-level statements."""
     kind = quantize.value if quantize else None
-    options = Options(target=target.value, opt_level=opt_level, bounds_checks=not no_bounds_checks)
+    options = Options(
+        target=target.value,
+        opt_level=opt_level,
+        bounds_checks=not no_bounds_checks,
+        remarks=tuple(dict.fromkeys(k.value for k in remarks or [])),
+    )
     cache = None if no_cache else Cache.from_environment()
     return driver.guarded(lambda: driver.run_command(file, options, quantize=kind, stats=stats, cache=cache))
 

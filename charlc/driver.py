@@ -12,6 +12,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -23,12 +24,14 @@ from charlc.api import IRError, Session, compile_in, plan, print_ir
 from charlc.diagnostics import CharlError, Source, render
 from charlc.emit import NotLoweredError
 from charlc.options import Options, UsageError, language_of
-from charlc.pipeline import Stage, check_target, require_stages
+from charlc.pipeline import Stage, check_target, parse_pass_pipeline, passes_through, require_stages
+from charlc.syntax import Span
 from runtime.gpu_device import GpuError
 
 if TYPE_CHECKING:
     from charlc.cache import Cache
     from charlc.run import Program
+    from passes._fuse_remarks import Remark
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -100,7 +103,8 @@ def compile_command(path: str, options: Options, out: TextIO | None = None, err:
     the object file or executable `--emit=obj|exe` asks for."""
     out, err = out or sys.stdout, err or sys.stderr
     language = language_of(path, options)
-    passes = plan(options, language)
+    log = RemarkLog()
+    passes = with_remarks(plan(options, language), options, log)
     binary = options.emit in BINARY_EMITS
     if binary and options.split_input_file:
         raise UsageError(f"--split-input-file cannot be combined with --emit={options.emit}")
@@ -110,7 +114,7 @@ def compile_command(path: str, options: Options, out: TextIO | None = None, err:
     chunks = split_input(source) if options.split_input_file else [source]
     status, outputs = EXIT_OK, []
     for chunk in chunks:
-        text, ok = _compile_chunk(session, chunk, language, passes)
+        text, ok = _compile_chunk(session, chunk, language, passes, log)
         outputs.append(text)
         status = status if ok else EXIT_USER_ERROR
     if destination is not None:
@@ -165,9 +169,12 @@ def _write_binary(session: Session, ir_text: str, destination: str, out: TextIO)
     return EXIT_OK
 
 
-def _compile_chunk(session: Session, source: Source, language: str, passes: list[ModulePass]) -> tuple[str, bool]:
+def _compile_chunk(
+    session: Session, source: Source, language: str, passes: list[ModulePass], log: RemarkLog
+) -> tuple[str, bool]:
     """The printed result of one chunk (MLIR, LLVM IR or assembly; LLVM IR for `--emit=obj|exe`)
-    and True, or "" and False after reporting a user's error."""
+    and True, or "" and False after reporting a user's error. The chunk's remarks (`log`) go to
+    stderr after its warnings."""
     err = session.err
     try:
         module = compile_in(session, source, language, passes)
@@ -184,7 +191,64 @@ def _compile_chunk(session: Session, source: Source, language: str, passes: list
         for warning in session.diagnostics.warnings:
             err.write(render(source, warning) + "\n")
         session.diagnostics.warnings.clear()
+        for line in log.drain(source):
+            err.write(line + "\n")
     return "", False
+
+
+@dataclass
+class RemarkLog:
+    """The optimization remarks passes report during a compilation (`--remarks`), until rendered."""
+
+    remarks: list[Remark] = field(default_factory=list["Remark"])
+
+    def add(self, remark: Remark) -> None:
+        """The sink given to the passes."""
+        self.remarks.append(remark)
+
+    def drain(self, source: Source) -> list[str]:
+        """The remarks so far, rendered against `source` (`file:line:col: remark: ...`, the source
+        line and a caret), and forgotten."""
+        lines = [render_remark(source, r) for r in self.remarks]
+        self.remarks.clear()
+        return lines
+
+
+def render_remark(source: Source, remark: Remark) -> str:
+    """`remark` as the driver prints it: like a warning when it is located in `source`."""
+    if remark.path is None:
+        return f"{source.path}: remark: {remark.message}"
+    if remark.path != source.path:
+        return str(remark)
+    span = Span(remark.line, remark.col, remark.line, remark.col)
+    return render(source, CharlError(span, remark.message, kind="remark"))
+
+
+def with_remarks(passes: list[ModulePass], options: Options, log: RemarkLog) -> list[ModulePass]:
+    """`passes`, `linalg-fuse-elementwise` reporting to `log` where `--remarks=fusion` asks for its
+    remarks or the `-p` pipeline turned them on (`linalg-fuse-elementwise{remarks=true}`)."""
+    from passes.linalg_fuse_elementwise import LinalgFuseElementwisePass
+
+    def hooked(p: ModulePass) -> ModulePass:
+        if isinstance(p, LinalgFuseElementwisePass) and (p.remarks or "fusion" in options.remarks):
+            return replace(p, remarks=True, report=log.add)
+        return p
+
+    return [hooked(p) for p in passes]
+
+
+def print_run_remarks(source: Source, options: Options, err: TextIO) -> None:
+    """`charlc run --remarks=...`: the remarks of compiling `source` to the linalg stage, printed to
+    `err`. A compilation of its own, so that they are printed also when the program comes from the
+    cache (no pass runs then)."""
+    from passes import available_passes
+
+    log = RemarkLog()
+    specs = passes_through(options.target, Stage.LINALG, options)
+    passes = with_remarks(parse_pass_pipeline(",".join(specs), available_passes()), options, log)
+    compile_in(Session(options, err=err), source, "charl", passes)
+    for line in log.drain(source):
+        err.write(line + "\n")
 
 
 def _render(session: Session, module: ModuleOp) -> str:
@@ -263,6 +327,8 @@ def run_command(
     from runtime.native import RuntimeBuildError
 
     try:
+        if options.remarks:
+            print_run_remarks(source, options, err)
         program = load_source(source, options, cache=cache)
     except CharlError as e:
         err.write(render(source, e) + "\n")

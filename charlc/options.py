@@ -13,6 +13,8 @@ CHARL_SUFFIXES: tuple[str, ...] = (".ch", ".charl")
 MLIR_SUFFIXES: tuple[str, ...] = (".mlir",)
 LANGUAGES: tuple[str, ...] = ("charl", "mlir")
 OPT_LEVELS: tuple[int, ...] = (0, 1, 2, 3)
+REMARK_KINDS: tuple[str, ...] = ("fusion",)
+"""`--remarks` kinds: `fusion` is one remark per producer/consumer pair of `linalg-fuse-elementwise`."""
 
 
 class UsageError(Exception):
@@ -27,7 +29,8 @@ class Options:
     stage table. `language` overrides the input's suffix (`charl` or `mlir`). The `print_ir_*`
     fields name passes; the dumps go to stderr. `opt_level` (0-3) is LLVM's optimization level for
     the CPU products (`charlc run`, `--emit=llvm|asm|obj|exe` optimize at it); `bounds_checks` off
-    (`--no-bounds-checks`) makes `convert-charl-to-linalg` omit run-time index checks.
+    (`--no-bounds-checks`) makes `convert-charl-to-linalg` omit run-time index checks. `remarks`
+    names the optimization remarks to print to stderr (`REMARK_KINDS`).
     """
 
     emit: str = "mlir"
@@ -46,10 +49,14 @@ class Options:
     print_op_generic: bool = False
     opt_level: int = 3
     bounds_checks: bool = True
+    remarks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.opt_level not in OPT_LEVELS:
             raise UsageError(f"unknown optimization level -O{self.opt_level}; use -O0, -O1, -O2 or -O3")
+        for kind in self.remarks:
+            if kind not in REMARK_KINDS:
+                raise UsageError(f"unknown remark kind '--remarks={kind}'; the kinds are: {', '.join(REMARK_KINDS)}")
 
 
 def language_of(path: str, options: Options) -> str:
