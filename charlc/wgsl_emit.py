@@ -14,15 +14,16 @@ from xdsl.dialects.builtin import DYNAMIC_INDEX, IntegerAttr, MemRefType, NoneAt
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 
 from charlc.wgsl_ops import OPS
-from charlc.wgsl_types import WGSL_TYPE, WgslError, int_literal, kind_of, unsigned
+from charlc.wgsl_types import MASK, WGSL_TYPE, WRAP, WgslError, int_literal, kind_of, unsigned
 from runtime.gpu_kernels import BYTE_ELEMENTS, ArgSpec, MemRefArg, ParamSlot, ScalarArg
 
-_ELEMENT_ARRAY = {"f32": "f32", "f64": "f64", "i32": "i32", "i64": "i64", "i8": "u32", "i1": "u32"}
+_ELEMENT_ARRAY = {"f32": "f32", "f64": "f64", "i32": "i32", "i64": "i64", "i8": "u32", "i4": "u32", "i1": "u32"}
 _SCALAR_READ = {
     "f32": "bitcast<f32>(prm[{w}])",
     "i32": "bitcast<i32>(prm[{w}])",
     "index": "bitcast<i32>(prm[{w}])",
     "i8": "bitcast<i32>(prm[{w}])",
+    "i4": "bitcast<i32>(prm[{w}])",
     "i1": "prm[{w}] != 0u",
     "f64": "bitcast<f64>(u64(prm[{w}]) | (u64(prm[{w1}]) << 32u))",
     "i64": "bitcast<i64>(u64(prm[{w}]) | (u64(prm[{w1}]) << 32u))",
@@ -83,7 +84,10 @@ class KernelEmitter:
         return kind_of(value.type, _owner(value))
 
     def let(self, result: SSAValue, expr: str) -> None:
-        """Bind `result` to a new name initialized with `expr`."""
+        """Bind `result` to a new name initialized with `expr` (registering the `wrap8`/`wrap4` it calls)."""
+        for helper in WRAP.values():
+            if f"{helper}(" in expr:
+                self.use(helper)
         name = self.fresh()
         self.names[result] = name
         self.line(f"let {name}: {WGSL_TYPE[self.kind(result)]} = {expr};")
@@ -306,7 +310,8 @@ class KernelEmitter:
         if info.writes:
             word = f"atomicLoad(&{word})"
         byte = f"(({word} >> (u32({at} & 3) * 8u)) & 0xffu)"
-        self.let(op.res, f"{byte} != 0u" if info.element == "i1" else f"{self.use('wrap8')}(i32({byte}))")
+        # An i4 is its byte's low nibble, sign-extended (the host's LLVM code stores it zero-extended).
+        self.let(op.res, f"{byte} != 0u" if info.element == "i1" else f"{WRAP[info.element]}(i32({byte}))")
 
     def _store(self, op: memref.StoreOp) -> None:
         info = self._info(op.memref, op)
@@ -318,7 +323,8 @@ class KernelEmitter:
         at, shift = self.fresh(), self.fresh()
         self.line(f"let {at}: i32 = {index};")
         self.line(f"let {shift}: u32 = u32({at} & 3) * 8u;")
-        byte = f"select(0u, 1u, {value})" if info.element == "i1" else f"(u32({value}) & 0xffu)"
+        # An i4 is stored zero-extended, as LLVM stores it (host code loads it assuming so).
+        byte = f"select(0u, 1u, {value})" if info.element == "i1" else f"(u32({value}) & {MASK[info.element]})"
         self.line(f"atomicAnd(&{info.var}[{at} >> 2u], ~(0xffu << {shift}));")
         self.line(f"atomicOr(&{info.var}[{at} >> 2u], {byte} << {shift});")
 

@@ -1,5 +1,5 @@
 """Helpers of one type each: f64's `pow` through a double-double logarithm and `erf`, f32's `erf`,
-and the integer helpers (`floordiv`, `ceildiv`, `wrap8`).
+and the integer helpers (`floordiv`, `ceildiv`, `wrap8`, `wrap4`).
 
 `pow(x, y) = exp(y log x)` loses |y log x| ulp when the logarithm is a plain double, so
 `logdd_f64` keeps it as a double-double (hi + lo, about 2^-70 relative), the product `y * log x`
@@ -157,8 +157,9 @@ def _ceildiv(t: str) -> Helper:
     return (), text
 
 
-def _wrap8(t: str) -> Helper:
-    return (), "fn wrap8(x: i32) -> i32 { return (x << 24u) >> 24u; }\n"
+def _wrap(bits: int) -> Helper:
+    shift = 32 - bits
+    return (), f"fn wrap{bits}(x: i32) -> i32 {{ return (x << {shift}u) >> {shift}u; }}\n"
 
 
 SPECIAL_HELPERS: dict[str, Callable[[], Helper]] = {
@@ -170,6 +171,7 @@ SPECIAL_HELPERS: dict[str, Callable[[], Helper]] = {
     "floordiv_i64": lambda: _floordiv("i64"),
     "ceildiv_i32": lambda: _ceildiv("i32"),
     "ceildiv_i64": lambda: _ceildiv("i64"),
-    "wrap8": lambda: _wrap8(""),
+    "wrap8": lambda: _wrap(8),
+    "wrap4": lambda: _wrap(4),
 }
 """The helpers of this module by name; each returns the helpers it calls and its WGSL text."""

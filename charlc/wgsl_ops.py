@@ -52,9 +52,7 @@ def _int_binary(name: str, expr: Callable[[str, str, str], str], bool_expr: str)
 
 
 def _let(e: KernelEmitter, op: Operation, text: str) -> None:
-    """Bind the result of `op` to `text`, registering `wrap8` when `text` calls it."""
-    if "wrap8(" in text:
-        e.use("wrap8")
+    """Bind the result of `op` to `text`."""
     e.let(op.results[0], text)
 
 
@@ -89,8 +87,6 @@ def _int_helper(name: str, helper: str) -> None:
             return
         width = "i64" if kind == "i64" else "i32"
         call = f"{e.use(f'{helper}_{width}')}({a}, {b})"
-        if kind == "i8":
-            e.use("wrap8")
         e.let(op.results[0], wrap(kind, call))
 
     OPS[f"arith.{name}"] = handle
@@ -107,8 +103,6 @@ def _ceildivui(e: KernelEmitter, op: Operation) -> None:
         return
     ua, ub = unsigned(kind, a), unsigned(kind, b)
     one, zero = ("1lu", "0lu") if kind == "i64" else ("1u", "0u")
-    if kind == "i8":
-        e.use("wrap8")
     e.let(op.results[0], from_unsigned(kind, f"{ua} / {ub} + select({zero}, {one}, {ua} % {ub} != {zero})"))
 
 
@@ -224,8 +218,6 @@ def _cast(name: str, convert: Callable[[str, str, str], str]) -> None:
     def handle(e: KernelEmitter, op: Operation) -> None:
         src, dst = e.kind(op.operands[0]), e.kind(op.results[0])
         text = convert(src, dst, e.val(op.operands[0]))
-        if "wrap8(" in text:
-            e.use("wrap8")
         e.let(op.results[0], text)
 
     OPS[f"arith.{name}"] = handle
@@ -309,8 +301,6 @@ def _negf(e: KernelEmitter, op: Operation) -> None:
 
 def _absi(e: KernelEmitter, op: Operation) -> None:
     kind, x = e.kind(op.operands[0]), e.val(op.operands[0])
-    if kind == "i8":
-        e.use("wrap8")
     e.let(op.results[0], x if kind == "i1" else wrap(kind, f"abs({x})"))
 
 

@@ -1,9 +1,9 @@
 """Types, literals and conversions of the WGSL emitter.
 
-Every MLIR value has a *kind*: `f32 f64 i1 i8 i32 i64 index`. In WGSL an `i1` is a `bool`, an
-`index` an `i32`, and an `i8` an `i32` holding the sign-extended value (operations that can leave
-the range `-128..127` wrap their result back with `wrap8`). Unsigned operations reinterpret a value
-as `u32`/`u64` (an `i8` as its low byte).
+Every MLIR value has a *kind*: `f32 f64 i1 i4 i8 i32 i64 index`. In WGSL an `i1` is a `bool`, an
+`index` an `i32`, and an `i8` or `i4` an `i32` holding the sign-extended value (operations that can
+leave the range `-128..127`, `-8..7` wrap their result back with `wrap8`, `wrap4`). Unsigned
+operations reinterpret a value as `u32`/`u64` (an `i8` as its low byte, an `i4` as its low nibble).
 """
 
 from __future__ import annotations
@@ -23,13 +23,26 @@ class WgslError(Exception):
         self.op = op
 
 
-WGSL_TYPE = {"f32": "f32", "f64": "f64", "i1": "bool", "i8": "i32", "i32": "i32", "i64": "i64", "index": "i32"}
+WGSL_TYPE = {
+    "f32": "f32",
+    "f64": "f64",
+    "i1": "bool",
+    "i4": "i32",
+    "i8": "i32",
+    "i32": "i32",
+    "i64": "i64",
+    "index": "i32",
+}
 """The WGSL type holding each kind."""
 
-BITS = {"i1": 1, "i8": 8, "i32": 32, "index": 32, "i64": 64}
+BITS = {"i1": 1, "i4": 4, "i8": 8, "i32": 32, "index": 32, "i64": 64}
 """The width of each integer kind (`index` is 32-bit in WGSL)."""
 
 FLOATS = ("f32", "f64")
+WRAP = {"i4": "wrap4", "i8": "wrap8"}
+"""The helper that wraps an `i32` into the range of each narrow integer kind."""
+MASK = {"i4": "0xfu", "i8": "0xffu"}
+"""The bits of a narrow integer kind, as a `u32` mask."""
 
 
 def kind_of(t: Attribute, op: Operation | None = None) -> str:
@@ -40,10 +53,10 @@ def kind_of(t: Attribute, op: Operation | None = None) -> str:
         return "f64"
     if isinstance(t, IndexType):
         return "index"
-    if isinstance(t, IntegerType) and t.width.data in (1, 8, 32, 64):
+    if isinstance(t, IntegerType) and t.width.data in (1, 4, 8, 32, 64):
         return f"i{t.width.data}"
     where = f" in `{op.name}`" if op is not None else ""
-    raise WgslError(f"GPU kernels support f32, f64, i1, i8, i32, i64 and index values, not {t}{where}", op)
+    raise WgslError(f"GPU kernels support f32, f64, i1, i4, i8, i32, i64 and index values, not {t}{where}", op)
 
 
 def is_float(kind: str) -> bool:
@@ -93,14 +106,14 @@ def zero(kind: str) -> str:
 
 
 def wrap(kind: str, expr: str) -> str:
-    """`expr` (an i32 for `i8`) wrapped into the range of `kind`."""
-    return f"wrap8({expr})" if kind == "i8" else expr
+    """`expr` (an i32 for `i8` and `i4`) wrapped into the range of `kind`."""
+    return f"{WRAP[kind]}({expr})" if kind in WRAP else expr
 
 
 def unsigned(kind: str, expr: str) -> str:
     """`expr` reinterpreted as an unsigned WGSL integer (`u32`, or `u64` for i64)."""
-    if kind == "i8":
-        return f"(u32({expr}) & 0xffu)"
+    if kind in MASK:
+        return f"(u32({expr}) & {MASK[kind]})"
     if kind == "i1":
         return f"select(0u, 1u, {expr})"
     if kind == "i64":
@@ -110,8 +123,8 @@ def unsigned(kind: str, expr: str) -> str:
 
 def from_unsigned(kind: str, expr: str) -> str:
     """The value of `kind` whose unsigned reinterpretation is `expr` (a `u32`/`u64`)."""
-    if kind == "i8":
-        return f"wrap8(i32({expr}))"
+    if kind in WRAP:
+        return f"{WRAP[kind]}(i32({expr}))"
     if kind == "i1":
         return f"(({expr}) & 1u) != 0u"
     if kind == "i64":
@@ -134,12 +147,12 @@ def int_convert(src: str, dst: str, expr: str, signed: bool) -> str:
     if src == "i1":
         one = "-1" if signed else "1"
         return f"select({int_literal(dst, 0)}, {dst_cast(dst, one)}, {expr})"
-    if BITS[dst] < BITS[src]:  # truncation to i8 or i32
+    if BITS[dst] < BITS[src]:  # truncation to i4, i8 or i32
         narrow = f"i32({expr})" if src == "i64" else expr
         return wrap(dst, narrow)
     if dst == "i64":  # naga sign-extends i64(u32): go through u64
         return f"i64({expr})" if signed else f"i64(u64({unsigned(src, expr)}))"
-    return expr if signed else f"i32({unsigned(src, expr)})"  # i8 -> i32/index
+    return expr if signed else f"i32({unsigned(src, expr)})"  # i4 -> i8, i4/i8 -> i32/index
 
 
 def dst_cast(kind: str, literal: str) -> str:

@@ -31,7 +31,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from passes._gpu_kernel import Captured, KernelTable, captured, invocations, scalar_type
+from passes._gpu_kernel import Captured, KernelTable, captured, i1, i4, invocations, scalar_type
 from passes._loops_structure import structured_view
 
 SUFFIXES: tuple[tuple[Attribute, str], ...] = (
@@ -40,6 +40,7 @@ SUFFIXES: tuple[tuple[Attribute, str], ...] = (
     (i32, "i32"),
     (i64, "i64"),
     (IntegerType(8), "i8"),
+    (IntegerType(4), "i4"),
     (IntegerType(1), "i1"),
     (IndexType(), "index"),
 )
@@ -98,7 +99,11 @@ def launch(table: KernelTable, op: Operation, workgroup_size: int) -> None:
         assert isinstance(m.type, MemRefType)
         declare_call(b, module, f"charl_gpu_memref_{suffix(m.type.element_type)}", [unranked(b, m)])
     for s in take.scalars:
-        value = b.insert(arith.ExtUIOp(s, i32)).result if s.type == IntegerType(1) else s
+        value = s
+        if s.type == i1:
+            value = b.insert(arith.ExtUIOp(s, i32)).result
+        elif s.type == i4:
+            value = b.insert(arith.ExtSIOp(s, IntegerType(8))).result
         declare_call(b, module, f"charl_gpu_scalar_{suffix(scalar_type(s.type))}", [value])
     count = invocations(b, view)
     declare_call(b, module, "charl_gpu_scalar_index", [count])

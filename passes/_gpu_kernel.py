@@ -37,11 +37,14 @@ from passes._loops_structure import Structured, loop_bound_sources, structured_v
 
 KERNEL_MODULE = "charl_kernels"
 i1 = IntegerType(1)
+i4 = IntegerType(4)
+i8 = IntegerType(8)
 
 
 @dataclass(frozen=True)
 class Captured:
-    """What a kernel takes from its host function: memrefs, then scalars (an `i1` travels as `i32`)."""
+    """What a kernel takes from its host function: memrefs, then scalars (an `i1` travels as `i32`,
+    an `i4` as `i8`)."""
 
     memrefs: list[SSAValue]
     scalars: list[SSAValue]
@@ -115,8 +118,8 @@ def invocations(b: Builder, view: Structured) -> SSAValue:
 
 
 def scalar_type(t: Attribute) -> Attribute:
-    """How a captured scalar travels to a kernel: `i1` as `i32`, the rest as it is."""
-    return i32 if t == i1 else t
+    """How a captured scalar travels to a kernel: `i1` as `i32`, `i4` as `i8`, the rest as it is."""
+    return i32 if t == i1 else i8 if t == i4 else t
 
 
 @dataclass
@@ -156,7 +159,7 @@ def _build(op: Operation, take: Captured, workgroup_size: int) -> gpu.FuncOp:
     b = Builder(InsertPoint.at_end(block))
     mapping: dict[SSAValue, SSAValue] = dict(zip(take.memrefs, block.args, strict=False))
     for v, arg in zip(take.scalars, block.args[len(take.memrefs) :], strict=False):
-        mapping[v] = b.insert(arith.TruncIOp(arg, i1)).result if v.type == i1 else arg
+        mapping[v] = b.insert(arith.TruncIOp(arg, v.type)).result if v.type in (i1, i4) else arg
     for o in op.walk():
         for v in o.operands:
             if isinstance(v.owner, arith.ConstantOp) and v not in mapping:

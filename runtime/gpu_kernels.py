@@ -7,8 +7,9 @@ the compiler. Specs are plain frozen data with a JSON form, so the program cache
 Bindings of a kernel's WGSL (all in `@group(0)`):
 
 - binding `k` (k = 0, 1, ...) is the k-th memref argument, the whole device buffer of its host
-  allocation: `array<T>` for f32, f64, i32, i64; `array<u32>` words for i8 and i1 (four elements a
-  word, little-endian), `array<atomic<u32>>` when the kernel writes them. Declared `read` when the
+  allocation: `array<T>` for f32, f64, i32, i64; `array<u32>` words for i8, i4 and i1 (four elements a
+  word, little-endian; an i4 takes a byte, its low nibble, as LLVM stores it on the host),
+  `array<atomic<u32>>` when the kernel writes them. Declared `read` when the
   kernel does not write the argument, else `read_write`; the runtime switches every `read` to
   `read_write` (`wgsl_all_writable`) when one dispatch binds a buffer both ways (WebGPU forbids
   mixing read-only and writable storage use of a buffer in a dispatch).
@@ -18,7 +19,7 @@ Bindings of a kernel's WGSL (all in `@group(0)`):
   the view's element `[0, ..., 0]`, i.e. the aligned pointer's distance from the buffer's start
   plus the descriptor's offset) followed by the sizes and strides that the memref type leaves
   dynamic; per scalar argument its value (`value`). A word is an `i32` (offsets, sizes, strides,
-  `index`, `i32`, `i8` sign-extended), an `f32`, `u32` 0/1 (`i1`); f64 and i64 take two words,
+  `index`, `i32`, `i8` and `i4` sign-extended), an `f32`, `u32` 0/1 (`i1`); f64 and i64 take two words,
   low word first (their little-endian bytes).
 """
 
@@ -29,17 +30,17 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-ELEMENTS = ("f32", "f64", "i32", "i64", "i8", "i1")
+ELEMENTS = ("f32", "f64", "i32", "i64", "i8", "i4", "i1")
 """Element types a memref argument may have."""
-SCALARS = ("f32", "f64", "i32", "i64", "i8", "i1", "index")
-"""Types a scalar argument may have."""
-BYTE_ELEMENTS = ("i8", "i1")
+SCALARS = ("f32", "f64", "i32", "i64", "i8", "i4", "i1", "index")
+"""Types a scalar argument may have (host code stages an `i4` as `i8`, an `i1` as `i32`)."""
+BYTE_ELEMENTS = ("i8", "i4", "i1")
 """Element types stored one byte an element, packed into `u32` words on the device."""
 
-ITEMSIZE = {"f32": 4, "f64": 8, "i32": 4, "i64": 8, "i8": 1, "i1": 1}
+ITEMSIZE = {"f32": 4, "f64": 8, "i32": 4, "i64": 8, "i8": 1, "i4": 1, "i1": 1}
 """Bytes per element of each memref element type."""
 
-PARAM_FORMAT = {"f32": "f", "f64": "d", "i32": "i", "i64": "q", "i8": "i", "i1": "I", "index": "i"}
+PARAM_FORMAT = {"f32": "f", "f64": "d", "i32": "i", "i64": "q", "i8": "i", "i4": "i", "i1": "I", "index": "i"}
 """The `struct` format character of each scalar's parameter words (little-endian, `<`)."""
 
 Field = Literal["offset", "size", "stride", "value"]
