@@ -2,8 +2,9 @@
 # Runs every test from a fresh clone: creates .venv if absent, installs charlc with its test tools,
 # runs the lit suites, then pytest (last, so that its summary line is the last line of output).
 # Exits non-zero if anything fails. Under CI (CI=true) it also installs LLVM's mlir-opt-19 and
-# opt-19 (Debian packages mlir-19-tools and llvm-19) when they are absent, for test_interop.py; a C
-# compiler (cc) must be installed: the Charl runtime is C.
+# opt-19 (Debian packages mlir-19-tools and llvm-19) when they are absent, for test_interop.py, and
+# Mesa's Vulkan drivers (mesa-vulkan-drivers: llvmpipe runs GPU kernels on the CPU) when wgpu finds
+# no adapter, for the gpu target's tests; a C compiler (cc) must be installed: the Charl runtime is C.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -26,6 +27,23 @@ if [ "${CI:-}" = "true" ] && { ! command -v mlir-opt-19 >/dev/null || ! command 
       echo "test/run.sh: could not install mlir-19-tools and llvm-19; test_interop.py will skip" >&2
   else
     echo "test/run.sh: no apt-get to install mlir-19-tools and llvm-19; test_interop.py will skip" >&2
+  fi
+fi
+
+# Under CI, a Vulkan driver when wgpu finds no adapter: Mesa's llvmpipe (lavapipe) runs the gpu
+# target's kernels on the CPU, so its tests (test_gpu_target*, the WGSL tests) run instead of skipping.
+has_adapter() {
+  .venv/bin/python -c 'import sys; from runtime.gpu_device import adapter_or_none; sys.exit(adapter_or_none()[0] is None)' 2>/dev/null
+}
+if [ "${CI:-}" = "true" ] && ! has_adapter; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo="sudo"; fi
+  if command -v apt-get >/dev/null; then
+    { $sudo apt-get update -qq && $sudo apt-get install -y -qq mesa-vulkan-drivers; } >/dev/null ||
+      echo "test/run.sh: could not install mesa-vulkan-drivers; the gpu target's tests will skip" >&2
+    has_adapter || echo "test/run.sh: wgpu still finds no adapter; the gpu target's tests will skip" >&2
+  else
+    echo "test/run.sh: no apt-get to install mesa-vulkan-drivers; the gpu target's tests will skip" >&2
   fi
 fi
 
