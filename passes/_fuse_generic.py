@@ -97,8 +97,10 @@ def plan(producer: linalg.GenericOp, consumer: linalg.GenericOp) -> Fusion | str
     out_map = maps_of(producer)[-1]
     inverse = out_map.inverse_permutation() if is_permutation(out_map) else None
     read = reads.pop()
-    if inverse is None or read.num_symbols:
+    if inverse is None:
         return "the producer's output map is not a permutation"
+    if read.num_symbols:
+        return "the consumer reads the producer's result through a map with symbols"
     to_producer = inverse.compose(read)
     for index in (o for o in producer.body.walk() if isinstance(o, linalg.IndexOp)):
         if not isinstance(to_producer.results[index.dim.value.data], AffineDimExpr | AffineConstantExpr):
@@ -116,9 +118,11 @@ class Operands:
     """The inputs of a fused op, each (value, map, element type) once, and where each input of the
     producer and of the consumer went."""
 
-    inputs: list[tuple[SSAValue, AffineMap, Attribute]] = field(default_factory=list)
-    producer_slots: dict[int, int] = field(default_factory=dict)
-    consumer_slots: dict[int, int] = field(default_factory=dict)
+    inputs: list[tuple[SSAValue, AffineMap, Attribute]] = field(
+        default_factory=list[tuple[SSAValue, AffineMap, Attribute]]
+    )
+    producer_slots: dict[int, int] = field(default_factory=dict[int, int])
+    consumer_slots: dict[int, int] = field(default_factory=dict[int, int])
 
     def slot(self, value: SSAValue, m: AffineMap, t: Attribute) -> int:
         """The position of the input (value, map), added if new."""
@@ -136,10 +140,11 @@ class Operands:
         p_maps, c_maps = maps_of(producer), maps_of(consumer)
         p_args, c_args = producer.body.block.args, consumer.body.block.args
         operands = Operands()
+        p_inputs = len(producer.inputs)
         for j, value in enumerate(consumer.inputs):
             if j == fusion.positions[0]:
                 for i, v in enumerate((*producer.inputs, *producer.outputs)):
-                    if i < len(producer.inputs) or p_args[i].uses:
+                    if i < p_inputs or p_args[i].uses:
                         m = p_maps[i].compose(fusion.to_producer)
                         operands.producer_slots[i] = operands.slot(v, m, p_args[i].type)
             if j not in fusion.positions:
@@ -187,13 +192,14 @@ def finish(
     """Appends the consumer's body to `block` (its inputs already in `mapper`), builds the op with
     `inputs` and the consumer's outputs, loops and attributes, and puts it in the consumer's place."""
     c_args = consumer.body.block.args
-    for k in range(len(consumer.outputs)):
-        mapper[c_args[len(consumer.inputs) + k]] = block.args[len(inputs) + k]
+    c_inputs, outputs = len(consumer.inputs), list(consumer.outputs)
+    for k in range(len(outputs)):
+        mapper[c_args[c_inputs + k]] = block.args[len(inputs) + k]
     block.add_ops([op.clone(mapper) for op in consumer.body.block.ops])
-    maps = [m for _, m, _ in inputs] + maps_of(consumer)[len(consumer.inputs) :]
+    maps = [m for _, m, _ in inputs] + maps_of(consumer)[c_inputs:]
     fused = linalg.GenericOp(
         [v for v, _, _ in inputs],
-        list(consumer.outputs),
+        outputs,
         Region(block),
         [AffineMapAttr(m) for m in maps],
         consumer.iterator_types,
