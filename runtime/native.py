@@ -7,7 +7,8 @@ The library is compiled at -O2 -fPIC with `cc` (else `gcc`, or the compiler name
 of `cache_dir` named by a hash of the sources, the compiler's identity and the options, as a shared
 library (for `llvmlite.binding.load_library_permanently`) and a static archive with its object files
 (for executables). zlib is linked when it is there (its header and library), so that deflated `.npz`
-members can be read; without it, reading one is a run-time error. Builds are atomic: a directory
+members can be read; without it, reading one is a run-time error. pthreads are linked for the matmul
+thread pool (gemm.c). Builds are atomic: a directory
 appears complete or not at all, so concurrent builds of the same key are safe.
 """
 
@@ -47,7 +48,7 @@ class RuntimeLibrary:
     objects: tuple[Path, ...]
     """The object files in the archive (to link without `ar`)."""
     libraries: tuple[str, ...]
-    """What an executable must also link (`-lz` when zlib is used, `-lm`)."""
+    """What an executable must also link (`-lz` when zlib is used, `-lm`, `-lpthread`)."""
     has_zlib: bool
 
     def link_inputs(self) -> list[str]:
@@ -122,7 +123,7 @@ class NativeRuntime:
                 obj = staging / f"{source.stem}.o"
                 _run([compiler, *flags, "-c", str(source), "-o", str(obj)])
                 objects.append(obj)
-            libraries = ["-lz", "-lm"] if has_zlib else ["-lm"]
+            libraries = ["-lz", "-lm", "-lpthread"] if has_zlib else ["-lm", "-lpthread"]
             shared = staging / "libcharl_rt.so"
             _run([compiler, "-shared", "-o", str(shared), *map(str, objects), *libraries])
             _archive(compiler, staging / "libcharl_rt.a", objects)

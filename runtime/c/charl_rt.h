@@ -238,6 +238,12 @@ CHARL_EXPORT int64_t charl_rt_format_tensor(int64_t rank, const CharlDescriptor 
 CHARL_EXPORT int64_t charl_rt_format_f32(float x, char *out, int64_t capacity);
 CHARL_EXPORT int64_t charl_rt_format_f64(double x, char *out, int64_t capacity);
 CHARL_EXPORT double charl_rt_clock(void);
+/* fp32 matmul C += A @ B, row-major with row strides (gemm.c); the _f32 form takes unranked memrefs. */
+CHARL_EXPORT void charl_rt_sgemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                                 int64_t ldb, float *C, int64_t ldc);
+CHARL_EXPORT void charl_rt_sgemm_f32(int64_t rank_a, const CharlDescriptor *a, int64_t rank_b,
+                                     const CharlDescriptor *b, int64_t rank_c, const CharlDescriptor *c);
+CHARL_EXPORT const char *charl_rt_sgemm_kernel(void);
 CHARL_EXPORT void charl_rt_check_slice(int64_t start, int64_t stop, int64_t size, int64_t axis,
                                        CHARL_STR_PARAMS(where));
 CHARL_EXPORT void charl_rt_check_dim(int64_t got, int64_t expected, CHARL_STR_PARAMS(what), CHARL_STR_PARAMS(where));

@@ -1,0 +1,417 @@
+/*
+ * fp32 matrix multiply, C += A @ B, the micro-kernel ("ukernel") that `convert-linalg-to-loops`
+ * calls for an f32 `linalg.matmul` (docs/runtime.md, `charl_rt_sgemm`).
+ *
+ * The classic Goto/BLIS scheme: for each block of NC columns of B and KC rows of the reduction, the
+ * B block is packed into NR-wide column panels; for each block of MC rows of A, the A block is packed
+ * into MR-tall row panels; a register-blocked micro-kernel multiplies one A panel by one B panel
+ * (an MR x NR tile of C held in vector registers over the KC steps). Panels are zero-padded, so edge
+ * tiles run the same kernel and only their valid part is added to C.
+ *
+ * The kernel is chosen once at run time for the host (AVX-512, AVX2+FMA, or portable C), each
+ * compiled for its instruction set with a `target` attribute, so the library needs no -march flag
+ * and its build cache needs no host key.
+ *
+ * Determinism: every C element is computed as C + sum_p(A[i,p] * B[p,j]) per KC block, the blocks in
+ * order and within a block a fixed FMA chain from zero; threads split rows or columns of C, never K,
+ * so the result does not depend on the number of threads nor on where a tile falls.
+ */
+#include "charl_rt.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CHARL_X86 1
+#endif
+
+/* Cache blocking: a KC x NR B panel stays in L1, an MC x KC A block in L2, a KC x NC B block in L3. */
+enum { KC = 256, MC = 120, NC = 3072 };
+/* Below this many multiply-adds one thread does the whole product (thread wake-up costs ~10 us). */
+#define PARALLEL_MIN_MACS ((int64_t)1 << 20)
+
+/* Adds an MR x NR tile `acc` (row-major, stride nr) to the rows x cols corner of C. */
+static void add_tile(float *c, int64_t ldc, const float *acc, int nr, int64_t rows, int64_t cols) {
+    for (int64_t i = 0; i < rows; i++) {
+        for (int64_t j = 0; j < cols; j++) {
+            c[i * ldc + j] += acc[i * nr + j];
+        }
+    }
+}
+
+/* A micro-kernel: C[0:rows, 0:cols] += a (MR x kc panel, column by column) @ b (kc x NR panel). */
+typedef void (*KernelFn)(int64_t kc, const float *restrict a, const float *restrict b, float *restrict c,
+                         int64_t ldc, int64_t rows, int64_t cols);
+
+typedef struct {
+    int mr, nr;
+    KernelFn fn;
+    const char *name;
+} Kernel;
+
+#ifdef CHARL_X86
+/* AVX-512: 12 x 32, 24 accumulators in zmm registers, the A element broadcast from memory. */
+#define K512_MR 12
+__attribute__((target("avx512f,fma"))) static void kernel_avx512(int64_t kc, const float *restrict a,
+                                                                 const float *restrict b, float *restrict c,
+                                                                 int64_t ldc, int64_t rows, int64_t cols) {
+    __m512 acc[K512_MR][2];
+#pragma GCC unroll 16
+    for (int i = 0; i < K512_MR; i++) {
+        acc[i][0] = _mm512_setzero_ps();
+        acc[i][1] = _mm512_setzero_ps();
+    }
+#pragma GCC unroll 2
+    for (int64_t p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 16
+        for (int i = 0; i < K512_MR; i++) {
+            __m512 ai = _mm512_set1_ps(a[i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        a += K512_MR;
+        b += 32;
+    }
+    if (rows == K512_MR && cols == 32) {
+#pragma GCC unroll 16
+        for (int i = 0; i < K512_MR; i++) {
+            float *row = c + i * ldc;
+            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc[i][0]));
+            _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc[i][1]));
+        }
+        return;
+    }
+    float tile[K512_MR * 32] __attribute__((aligned(64)));
+    for (int i = 0; i < K512_MR; i++) {
+        _mm512_store_ps(tile + i * 32, acc[i][0]);
+        _mm512_store_ps(tile + i * 32 + 16, acc[i][1]);
+    }
+    add_tile(c, ldc, tile, 32, rows, cols);
+}
+
+/* AVX2 + FMA: 6 x 16, 12 accumulators in ymm registers. */
+#define K256_MR 6
+__attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const float *restrict a,
+                                                            const float *restrict b, float *restrict c,
+                                                            int64_t ldc, int64_t rows, int64_t cols) {
+    __m256 acc[K256_MR][2];
+#pragma GCC unroll 8
+    for (int i = 0; i < K256_MR; i++) {
+        acc[i][0] = _mm256_setzero_ps();
+        acc[i][1] = _mm256_setzero_ps();
+    }
+#pragma GCC unroll 2
+    for (int64_t p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 8
+        for (int i = 0; i < K256_MR; i++) {
+            __m256 ai = _mm256_broadcast_ss(a + i);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        a += K256_MR;
+        b += 16;
+    }
+    float tile[K256_MR * 16] __attribute__((aligned(32)));
+    for (int i = 0; i < K256_MR; i++) {
+        _mm256_store_ps(tile + i * 16, acc[i][0]);
+        _mm256_store_ps(tile + i * 16 + 8, acc[i][1]);
+    }
+    add_tile(c, ldc, tile, 16, rows, cols);
+}
+#endif
+
+/* Portable C: 4 x 16, left to the compiler's auto-vectorizer. */
+#define KC_MR 4
+#define KC_NR 16
+static void kernel_c(int64_t kc, const float *restrict a, const float *restrict b, float *restrict c, int64_t ldc,
+                     int64_t rows, int64_t cols) {
+    float acc[KC_MR * KC_NR] = {0};
+    for (int64_t p = 0; p < kc; p++) {
+        for (int i = 0; i < KC_MR; i++) {
+            for (int j = 0; j < KC_NR; j++) {
+                acc[i * KC_NR + j] += a[i] * b[j];
+            }
+        }
+        a += KC_MR;
+        b += KC_NR;
+    }
+    add_tile(c, ldc, acc, KC_NR, rows, cols);
+}
+
+static Kernel chosen_kernel;
+
+/* Picks the widest kernel the host runs; CHARL_SGEMM_KERNEL=avx2|c forces a narrower one (tests). */
+static void choose_kernel(void) {
+    const char *force = getenv("CHARL_SGEMM_KERNEL");
+    force = force != NULL ? force : "";
+    chosen_kernel = (Kernel){KC_MR, KC_NR, kernel_c, "c"};
+#ifdef CHARL_X86
+    __builtin_cpu_init();
+    bool fma = __builtin_cpu_supports("fma");
+    if (fma && __builtin_cpu_supports("avx512f") && *force == '\0') {
+        chosen_kernel = (Kernel){K512_MR, 32, kernel_avx512, "avx512"};
+    } else if (fma && __builtin_cpu_supports("avx2") && strcmp(force, "c") != 0) {
+        chosen_kernel = (Kernel){K256_MR, 16, kernel_avx2, "avx2"};
+    }
+#endif
+}
+
+/* The kernel for this host, chosen once. */
+static Kernel host_kernel(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, choose_kernel);
+    return chosen_kernel;
+}
+
+/* --- packing ------------------------------------------------------------------------------------- */
+
+/* A[0:rows, 0:kc] (row stride lda) into MR-tall panels, each kc columns of MR elements; rows past
+ * `rows` are zeros. */
+static void pack_a(const float *a, int64_t lda, int64_t rows, int64_t kc, int mr, float *dst) {
+    for (int64_t r0 = 0; r0 < rows; r0 += mr) {
+        int64_t h = rows - r0 < mr ? rows - r0 : mr;
+        for (int64_t p = 0; p < kc; p++) {
+            for (int64_t i = 0; i < h; i++) {
+                dst[i] = a[(r0 + i) * lda + p];
+            }
+            for (int64_t i = h; i < mr; i++) {
+                dst[i] = 0.0f;
+            }
+            dst += mr;
+        }
+    }
+}
+
+/* B[0:kc, 0:cols] (row stride ldb) into NR-wide panels, each kc rows of NR elements; columns past
+ * `cols` are zeros. */
+static void pack_b(const float *b, int64_t ldb, int64_t kc, int64_t cols, int nr, float *dst) {
+    for (int64_t c0 = 0; c0 < cols; c0 += nr) {
+        int64_t w = cols - c0 < nr ? cols - c0 : nr;
+        for (int64_t p = 0; p < kc; p++) {
+            memcpy(dst, b + p * ldb + c0, (size_t)w * sizeof(float));
+            for (int64_t j = w; j < nr; j++) {
+                dst[j] = 0.0f;
+            }
+            dst += nr;
+        }
+    }
+}
+
+static int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
+static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+static float *alloc_floats(int64_t n) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, (size_t)(n > 0 ? n : 1) * sizeof(float)) != 0) {
+        charl_fail(NULL, "out of memory (matmul packing buffers, %lld floats)", (long long)n);
+    }
+    return p;
+}
+
+/* One thread's share: C[0:M, 0:N] += A[0:M, 0:K] @ B[0:K, 0:N], on one thread. */
+static void sgemm_serial(Kernel k, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                         int64_t ldb, float *C, int64_t ldc) {
+    int64_t kc_max = min64(K, KC), mc_max = round_up(min64(M, MC), k.mr), nc_max = round_up(min64(N, NC), k.nr);
+    float *pa = alloc_floats(mc_max * kc_max), *pb = alloc_floats(nc_max * kc_max);
+    for (int64_t jc = 0; jc < N; jc += NC) {
+        int64_t nc = min64(NC, N - jc);
+        for (int64_t pc = 0; pc < K; pc += KC) {
+            int64_t kc = min64(KC, K - pc);
+            pack_b(B + pc * ldb + jc, ldb, kc, nc, k.nr, pb);
+            for (int64_t ic = 0; ic < M; ic += MC) {
+                int64_t mc = min64(MC, M - ic);
+                pack_a(A + ic * lda + pc, lda, mc, kc, k.mr, pa);
+                for (int64_t jr = 0; jr < nc; jr += k.nr) {
+                    for (int64_t ir = 0; ir < mc; ir += k.mr) {
+                        k.fn(kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
+                             min64(k.mr, mc - ir), min64(k.nr, nc - jr));
+                    }
+                }
+            }
+        }
+    }
+    free(pa);
+    free(pb);
+}
+
+/* --- the thread pool ------------------------------------------------------------------------------ */
+
+/* A job runs `fn(arg, id, count)` on `count` threads, ids 0 (the caller) to count - 1 (workers). */
+typedef void (*JobFn)(void *arg, int id, int count);
+
+/* Persistent workers, started lazily; one job at a time (`submit`). Private to this file. */
+static struct {
+    pthread_mutex_t submit, lock;
+    pthread_cond_t wake, done;
+    int workers;         /* started so far */
+    uint64_t generation; /* bumped for each job */
+    uint64_t born;       /* the generation before the job that started the newest workers */
+    int count, pending;  /* threads of the current job; workers not yet finished */
+    JobFn fn;
+    void *arg;
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+          0, 0, 0, 0, 0, NULL, NULL};
+
+static void *worker_main(void *self) {
+    int id = (int)(intptr_t)self;
+    pthread_mutex_lock(&pool.lock);
+    uint64_t seen = pool.born; /* the job that started this worker may already be posted */
+    for (;;) {
+        while (pool.generation == seen) {
+            pthread_cond_wait(&pool.wake, &pool.lock);
+        }
+        seen = pool.generation;
+        if (id < pool.count) {
+            JobFn fn = pool.fn;
+            void *arg = pool.arg;
+            int count = pool.count;
+            pthread_mutex_unlock(&pool.lock);
+            fn(arg, id, count);
+            pthread_mutex_lock(&pool.lock);
+            if (--pool.pending == 0) {
+                pthread_cond_signal(&pool.done);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* In a forked child the workers are gone: start afresh. */
+static void pool_after_fork(void) {
+    pthread_mutex_init(&pool.submit, NULL);
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pthread_cond_init(&pool.done, NULL);
+    pool.workers = 0;
+}
+
+static void pool_register_fork(void) { pthread_atfork(NULL, NULL, pool_after_fork); }
+
+/* Runs `fn` on up to `want` threads (fewer if workers cannot be started). */
+static void pool_run(int want, JobFn fn, void *arg) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, pool_register_fork);
+    pthread_mutex_lock(&pool.submit);
+    pthread_mutex_lock(&pool.lock);
+    pool.born = pool.generation;
+    while (pool.workers < want - 1) {
+        pthread_t thread;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int failed = pthread_create(&thread, &attr, worker_main, (void *)(intptr_t)(pool.workers + 1));
+        pthread_attr_destroy(&attr);
+        if (failed) {
+            break;
+        }
+        pool.workers++;
+    }
+    int count = want - 1 < pool.workers ? want : pool.workers + 1;
+    pool.fn = fn;
+    pool.arg = arg;
+    pool.count = count;
+    pool.pending = count - 1;
+    pool.generation++;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+    fn(arg, 0, count);
+    pthread_mutex_lock(&pool.lock);
+    while (pool.pending > 0) {
+        pthread_cond_wait(&pool.done, &pool.lock);
+    }
+    pthread_mutex_unlock(&pool.lock);
+    pthread_mutex_unlock(&pool.submit);
+}
+
+/* The thread count: CHARL_NUM_THREADS if a positive integer, else the online cores. */
+static int thread_count(void) {
+    const char *text = getenv("CHARL_NUM_THREADS");
+    if (text != NULL && *text != '\0') {
+        char *end = NULL;
+        long n = strtol(text, &end, 10);
+        if (*end == '\0' && n >= 1) {
+            return n > 256 ? 256 : (int)n;
+        }
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > 256 ? 256 : (int)cores;
+}
+
+/* --- entry points --------------------------------------------------------------------------------- */
+
+typedef struct {
+    Kernel k;
+    int64_t M, N, K, lda, ldb, ldc;
+    const float *A, *B;
+    float *C;
+    bool split_rows;
+} Gemm;
+
+/* Thread `id` of `count` takes a contiguous share of C's rows (in MR units) or columns (in NR units). */
+static void gemm_share(void *arg, int id, int count) {
+    const Gemm *g = arg;
+    int64_t unit = g->split_rows ? g->k.mr : g->k.nr, total = g->split_rows ? g->M : g->N;
+    int64_t units = (total + unit - 1) / unit;
+    int64_t lo = min64(total, units * id / count * unit), hi = min64(total, units * (id + 1) / count * unit);
+    if (lo >= hi) {
+        return;
+    }
+    if (g->split_rows) {
+        sgemm_serial(g->k, hi - lo, g->N, g->K, g->A + lo * g->lda, g->lda, g->B, g->ldb, g->C + lo * g->ldc, g->ldc);
+    } else {
+        sgemm_serial(g->k, g->M, hi - lo, g->K, g->A, g->lda, g->B + lo, g->ldb, g->C + lo, g->ldc);
+    }
+}
+
+CHARL_EXPORT void charl_rt_sgemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                                 int64_t ldb, float *C, int64_t ldc) {
+    if (M <= 0 || N <= 0 || K <= 0) {
+        return;
+    }
+    Gemm g = {host_kernel(), M, N, K, lda, ldb, ldc, A, B, C, M > N};
+    int threads = M * N * K < PARALLEL_MIN_MACS ? 1 : thread_count();
+    int64_t units = g.split_rows ? (M + g.k.mr - 1) / g.k.mr : (N + g.k.nr - 1) / g.k.nr;
+    if (units < threads) {
+        threads = (int)units;
+    }
+    if (threads <= 1) {
+        sgemm_serial(g.k, M, N, K, A, lda, B, ldb, C, ldc);
+    } else {
+        pool_run(threads, gemm_share, &g);
+    }
+}
+
+CHARL_EXPORT void charl_rt_sgemm_f32(int64_t rank_a, const CharlDescriptor *a, int64_t rank_b,
+                                     const CharlDescriptor *b, int64_t rank_c, const CharlDescriptor *c) {
+    if (rank_a != 2 || rank_b != 2 || rank_c != 2) {
+        charl_fail(NULL, "charl_rt_sgemm_f32: operands of rank %lld, %lld, %lld (expected 2)", (long long)rank_a,
+                   (long long)rank_b, (long long)rank_c);
+    }
+    const int64_t *sa = a->sizes_strides, *sb = b->sizes_strides, *sc = c->sizes_strides;
+    int64_t M = sa[0], K = sa[1], N = sb[1];
+    if (sb[0] != K || sc[0] != M || sc[1] != N) {
+        charl_fail(NULL, "charl_rt_sgemm_f32: shapes %lldx%lld @ %lldx%lld into %lldx%lld", (long long)M,
+                   (long long)K, (long long)sb[0], (long long)N, (long long)sc[0], (long long)sc[1]);
+    }
+    const float *pa = (const float *)a->aligned + a->offset, *pb = (const float *)b->aligned + b->offset;
+    float *pc = (float *)c->aligned + c->offset;
+    if (sa[3] == 1 && sb[3] == 1 && sc[3] == 1) {
+        charl_rt_sgemm(M, N, K, pa, sa[2], pb, sb[2], pc, sc[2]);
+        return;
+    }
+    for (int64_t i = 0; i < M; i++) { /* not unit-stride rows: plain loops, same K order */
+        for (int64_t p = 0; p < K; p++) {
+            for (int64_t j = 0; j < N; j++) {
+                pc[i * sc[2] + j * sc[3]] += pa[i * sa[2] + p * sa[3]] * pb[p * sb[2] + j * sb[3]];
+            }
+        }
+    }
+}
+
+CHARL_EXPORT const char *charl_rt_sgemm_kernel(void) { return host_kernel().name; }
+
