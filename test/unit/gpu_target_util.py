@@ -58,6 +58,13 @@ def require_adapter() -> None:
             f"no wgpu adapter ({reason}): install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers",
             allow_module_level=True,
         )
+    missing = [f for f in ("shader-f64", "shader-int64") if f not in adapter.features]
+    if missing:
+        pytest.skip(
+            f"the wgpu adapter {adapter.info['device']!r} lacks {', '.join(missing)} (the programs use"
+            " float64 and counter-based random numbers): install a Vulkan driver, e.g. mesa-vulkan-drivers",
+            allow_module_level=True,
+        )
 
 
 def deterministic(text: str) -> str:
