@@ -3,7 +3,8 @@
 Unlike xDSL's pass of the same name, this one also lowers `linalg.broadcast` and `linalg.reduce`,
 orders loops for the memory layout (parallel loops outer, the output's unit-stride dimension
 innermost, reductions inner and accumulated in iter_args), and tiles matmul-shaped ops in i-k-j
-order. The loop order and tiling decisions live in `_loops_plan`, the IR building in `_loops_emit`.
+order. The loop order and tiling decisions live in `_loops_plan`, the IR building in `_loops_emit`;
+f32 matmuls go to the runtime's micro-kernel instead (`_loops_ukernel`) unless `ukernels=false`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.linalg.ops import MatmulOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from passes._loops_emit import NestEmitter
 from passes._loops_plan import Plan, contraction_plan, general_plan, match_contraction
 from passes._loops_structure import PASS_NAME, Structured, is_lowered_here, loop_bound_sources, structured_view
+from passes._loops_ukernel import emit_sgemm, is_sgemm
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,15 @@ class ConvertLinalgToLoopsPass(ModulePass):
     tiled over i, k, j (`tile-i`, `tile-k`, `tile-j`) and run in i-k-j order, ragged tiles clamped
     with `arith.minsi`. Loops are not unrolled.
 
+    With `ukernels` (the default), a `linalg.matmul` of f32 memrefs with unit inner stride (default
+    indexing maps) becomes `func.call @charl_rt_sgemm_f32` on the operands cast to `memref<*xf32>`
+    instead (the runtime's packed, multithreaded micro-kernel, docs/runtime.md);
+    `ukernels=false` lowers it to loops like every other op.
+
     Requires: buffer semantics (memref operands, no tensor results); operands that are distinct
     SSA values do not overlap in memory. Guarantees: no linalg op remains; the replacements use
-    only scf, memref, arith and the body's own ops (arith/math).
+    only scf, memref, arith and the body's own ops (arith/math), plus `func.call` of
+    `@charl_rt_sgemm_f32` (declared in the module) with ukernels.
     """
 
     name = "convert-linalg-to-loops"
@@ -43,12 +52,17 @@ class ConvertLinalgToLoopsPass(ModulePass):
     tile_i: int = 64
     tile_k: int = 256
     tile_j: int = 128
+    ukernels: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         tiles = (self.tile_i, self.tile_k, self.tile_j)
         if min(tiles) < 1:
             raise PassFailedException(f"{PASS_NAME}: tile sizes must be at least 1, got {tiles} (i, k, j)")
         for target in [o for o in op.walk() if is_lowered_here(o)]:
+            if self.ukernels and is_sgemm(target):
+                assert isinstance(target, MatmulOp)
+                emit_sgemm(target)
+                continue
             view = structured_view(target)
             NestEmitter(view, self._plan(view, tiles)).emit()
 

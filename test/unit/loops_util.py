@@ -47,11 +47,13 @@ def context() -> Context:
     return ctx
 
 
-def lower(text: str, **options: int) -> ModuleOp:
-    """Parses, verifies and lowers `text` with the pass (given options); only loop-level ops may remain."""
+def lower(text: str, ukernels: bool = False, **options: int) -> ModuleOp:
+    """Parses, verifies and lowers `text` with the pass (given options); only loop-level ops may remain.
+
+    The micro-kernel path is off unless `ukernels`: the interpreter cannot call the C runtime."""
     module = Parser(context(), text).parse_module()
     module.verify()
-    ConvertLinalgToLoopsPass(**options).apply(context(), module)
+    ConvertLinalgToLoopsPass(ukernels=ukernels, **options).apply(context(), module)
     module.verify()
     left = sorted({op.name for op in module.walk() if not op.name.startswith(ALLOWED)})
     assert not left, f"ops left after lowering: {left}"

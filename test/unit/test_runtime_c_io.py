@@ -184,7 +184,7 @@ def test_builds_are_cached_by_sources_compiler_and_options(rt: RuntimeLib) -> No
     assert all(p.exists() for p in (again.shared, again.static, *again.objects))
     without_zlib = native(cache, zlib=False).build()
     assert without_zlib.directory != again.directory
-    assert not without_zlib.has_zlib and without_zlib.libraries == ("-lm",)
+    assert not without_zlib.has_zlib and without_zlib.libraries == ("-lm", "-lpthread")
     assert native(cache).key() != native(cache, zlib=False).key() != NativeRuntime(cache).key()
     assert not [p for p in cache.iterdir() if p.name.startswith(".build-")]
 

@@ -1,4 +1,4 @@
-// RUN: charlc %s -p convert-linalg-to-loops | filecheck %s
+// RUN: charlc %s -p convert-linalg-to-loops{ukernels=false} | filecheck %s
 
 // Elementwise: one loop per dimension, the last (unit-stride) dimension innermost.
 // CHECK-LABEL: func.func @elementwise(
