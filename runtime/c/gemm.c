@@ -283,10 +283,8 @@ static void *worker_main(void *self) {
 
 /* In a forked child the workers are gone: start afresh. */
 static void pool_after_fork(void) {
-    pthread_mutex_init(&pool.submit, NULL);
-    pthread_mutex_init(&pool.lock, NULL);
-    pthread_cond_init(&pool.wake, NULL);
-    pthread_cond_init(&pool.done, NULL);
+    pthread_mutex_init(&pool.submit, NULL), pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.wake, NULL), pthread_cond_init(&pool.done, NULL);
     pool.workers = 0;
 }
 
@@ -301,14 +299,10 @@ static void pool_run(int want, JobFn fn, void *arg) {
     pool.born = pool.generation;
     while (pool.workers < want - 1) {
         pthread_t thread;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int failed = pthread_create(&thread, &attr, worker_main, (void *)(intptr_t)(pool.workers + 1));
-        pthread_attr_destroy(&attr);
-        if (failed) {
+        if (pthread_create(&thread, NULL, worker_main, (void *)(intptr_t)(pool.workers + 1)) != 0) {
             break;
         }
+        pthread_detach(thread);
         pool.workers++;
     }
     int count = want - 1 < pool.workers ? want : pool.workers + 1;

@@ -183,3 +183,22 @@ def test_lit_file_checks() -> None:
         [filecheck, "--enable-var-scope", str(LIT_FILE)], input=str(module), capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_executable_links_sgemm(tmp_path: Path) -> None:
+    """`--emit=exe` links gemm.c (and pthreads) from the runtime archive; 1 and 2 threads agree."""
+    source = tmp_path / "mm.ch"
+    source.write_text(
+        "let a = random_normal([130, 257], seed: 1)\nlet b = random_normal([257, 100], seed: 2)\nprint(sum(a @ b))\n"
+    )
+    exe = tmp_path / "mm"
+    env = {**os.environ, "CHARL_CACHE_DIR": str(tmp_path / "cache")}
+    root = Path(__file__).parents[2]
+    build = [sys.executable, "-m", "charlc", "compile", str(source), "--emit=exe", "-o", str(exe)]
+    done = subprocess.run(build, capture_output=True, text=True, env=env, cwd=root, check=False)
+    assert done.returncode == 0, done.stderr
+    outputs = [
+        subprocess.run([str(exe)], capture_output=True, text=True, env={**env, "CHARL_NUM_THREADS": t}, check=True)
+        for t in ("1", "2")
+    ]
+    assert outputs[0].stdout == outputs[1].stdout and outputs[0].stdout.strip()
