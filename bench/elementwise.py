@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from report import machine, update_readme, write_json
+from report import machine, pinned_env, run_charl, update_readme, values, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 1 << 22
@@ -82,29 +80,10 @@ print(json.dumps(best))
 """
 
 
-def pinned_env(threads: int) -> dict[str, str]:
-    """The environment with every BLAS/OpenMP thread count set to `threads`."""
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(threads)
-    return env
-
-
 def charl(variant: str, reps: int, repeat: int) -> float:
     """Best seconds per chain printed by the compiled Charl program (`fused` or `unfused`)."""
-    with tempfile.TemporaryDirectory(prefix="charl-bench-") as tmp:
-        path = Path(tmp) / "elementwise.ch"
-        path.write_text(CHARL.format(n=N, chain=CHAIN, reps=reps, repeat=repeat))
-        env = {**pinned_env(1), "CHARL_CACHE_DIR": str(Path(tmp) / "cache")}
-        out = subprocess.run(
-            [sys.executable, "-c", RUN_CHARL, variant, str(path)],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            check=True,
-        )
-    return min(float(line.split()[1]) for line in out.stdout.splitlines() if line.startswith("seconds"))
+    source = CHARL.format(n=N, chain=CHAIN, reps=reps, repeat=repeat)
+    return min(values(run_charl(source, "elementwise.ch", ["-c", RUN_CHARL, variant], pinned_env(1)), "seconds"))
 
 
 def numpy(reps: int, repeat: int) -> dict[str, float]:

@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from report import update_readme, write_json  # noqa: E402
+from report import run_charl, update_readme, values, write_json  # noqa: E402
 
 MATMUL = """
 let a = random_normal([{n}, {n}], seed: 1)
@@ -90,20 +88,7 @@ for r in 0..{repeat} {{
 def charl_seconds(source: str) -> float:
     """The best per-iteration time a Charl program prints (`seconds S ...` lines), run with
     `charlc run --target=gpu`."""
-    with tempfile.TemporaryDirectory(prefix="charl-bench-") as tmp:
-        path = Path(tmp) / "bench.ch"
-        path.write_text(source)
-        env = {**os.environ, "CHARL_CACHE_DIR": os.environ.get("CHARL_CACHE_DIR", str(Path(tmp) / "cache"))}
-        done = subprocess.run(
-            [sys.executable, "-m", "charlc", "run", "--target=gpu", str(path)],
-            capture_output=True,
-            text=True,
-            env=env,
-        )
-    if done.returncode != 0:
-        raise RuntimeError(f"charlc run --target=gpu failed:\n{done.stderr[-3000:]}")
-    times = [float(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("seconds")]
-    return min(times)
+    return min(values(run_charl(source, "bench.ch", ["-m", "charlc", "run", "--target=gpu"], os.environ), "seconds"))
 
 
 def torch_seconds(fn: Any, reps: int, repeat: int) -> float:

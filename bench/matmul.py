@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from report import machine, update_readme, write_json
+from report import machine, pinned_env, run_charl, update_readme, values, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (256, 512, 1024, 2048)
@@ -70,14 +68,6 @@ def gflops(n: int, seconds: float) -> float:
     return 2.0 * n**3 / seconds / 1e9
 
 
-def pinned_env(threads: int) -> dict[str, str]:
-    """The environment with every BLAS/OpenMP thread count (and Charl's) set to `threads`."""
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "CHARL_NUM_THREADS"):
-        env[var] = str(threads)
-    return env
-
-
 def reference(n: int, reps: int, repeat: int, threads: int) -> tuple[float, list[str]]:
     """NumPy's best GFLOP/s at `threads` threads, and the BLAS it used."""
     env = pinned_env(threads)
@@ -96,20 +86,9 @@ def reference(n: int, reps: int, repeat: int, threads: int) -> tuple[float, list
 
 def charl(n: int, reps: int, repeat: int, threads: int) -> float:
     """Charl's best GFLOP/s at `threads` threads, as the program measures it (compile time excluded)."""
-    with tempfile.TemporaryDirectory(prefix="charl-bench-") as tmp:
-        path = Path(tmp) / f"matmul_{n}.ch"
-        path.write_text(CHARL.format(n=n, scale=1.0 / n**0.5, reps=reps, repeat=repeat))
-        env = {**pinned_env(threads), "CHARL_CACHE_DIR": str(Path(tmp) / "cache")}
-        out = subprocess.run(
-            [sys.executable, "-m", "charlc", "run", str(path)],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            check=True,
-        )
-    times = [float(line.split()[1]) for line in out.stdout.splitlines() if line.startswith("seconds")]
-    return gflops(n, min(times))
+    source = CHARL.format(n=n, scale=1.0 / n**0.5, reps=reps, repeat=repeat)
+    printed = run_charl(source, f"matmul_{n}.ch", ["-m", "charlc", "run"], pinned_env(threads))
+    return gflops(n, min(values(printed, "seconds")))
 
 
 def reps_for(n: int, seconds: float) -> int:

@@ -17,11 +17,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from report import machine, update_readme, write_json
+from report import machine, pinned_env, run_charl, update_readme, values, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCHES = (32, 256)
@@ -110,14 +109,6 @@ print(json.dumps(best))
 """
 
 
-def pinned_env(threads: int) -> dict[str, str]:
-    """The environment with every BLAS/OpenMP thread count set to `threads`."""
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(threads)
-    return env
-
-
 def reference(kind: str, batch: int, steps: int, repeat: int, threads: int) -> float:
     """Best samples/s of the PyTorch (`torch`) or NumPy (`numpy`) reference at `threads` threads."""
     args = [kind, batch, steps, repeat, N_ROWS, threads]
@@ -133,20 +124,8 @@ def reference(kind: str, batch: int, steps: int, repeat: int, threads: int) -> f
 
 def charl(batch: int, steps: int, repeat: int) -> float:
     """Best samples/s printed by the compiled Charl program (compile time excluded)."""
-    with tempfile.TemporaryDirectory(prefix="charl-bench-") as tmp:
-        path = Path(tmp) / f"mlp_train_{batch}.ch"
-        path.write_text(CHARL.format(rows=N_ROWS, batch=batch, steps=steps, repeat=repeat))
-        env = {**pinned_env(1), "CHARL_CACHE_DIR": str(Path(tmp) / "cache")}
-        out = subprocess.run(
-            [sys.executable, "-m", "charlc", "run", str(path)],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            check=True,
-        )
-    rates = [float(line.split()[1]) for line in out.stdout.splitlines() if line.startswith("samples/s")]
-    return max(rates)
+    source = CHARL.format(rows=N_ROWS, batch=batch, steps=steps, repeat=repeat)
+    return max(values(run_charl(source, f"mlp_train_{batch}.ch", ["-m", "charlc", "run"], os.environ), "samples/s"))
 
 
 def steps_for(batch: int, seconds: float) -> int:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,3 +46,35 @@ def update_readme(marker: str, text: str) -> None:
     else:
         current = current.rstrip("\n") + "\n\n" + block + "\n"
     readme.write_text(current)
+
+
+def pinned_env(threads: int) -> dict[str, str]:
+    """The environment with every BLAS/OpenMP thread count, and Charl's, set to `threads`."""
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "CHARL_NUM_THREADS"):
+        env[var] = str(threads)
+    return env
+
+
+def run_charl(source: str, name: str, command: Sequence[str], env: Mapping[str, str]) -> str:
+    """Writes the Charl program `source` to a fresh directory as `name`, runs `python COMMAND FILE`
+    there with its own program cache (from the repository root), and returns what it printed; a
+    `RuntimeError` with the end of its stderr when it fails."""
+    with tempfile.TemporaryDirectory(prefix="charl-bench-") as tmp:
+        path = Path(tmp) / name
+        path.write_text(source)
+        done = subprocess.run(
+            [sys.executable, *command, str(path)],
+            capture_output=True,
+            text=True,
+            env={**env, "CHARL_CACHE_DIR": str(Path(tmp) / "cache")},
+            cwd=HERE.parent,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} {name} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def values(printed: str, key: str) -> list[float]:
+    """The numbers after `key` on the lines of `printed` that start with it (`seconds 0.25 ...`)."""
+    return [float(line.split()[1]) for line in printed.splitlines() if line.startswith(key)]
