@@ -31,7 +31,7 @@
 /* Cache blocking: a KC x NR B panel stays in L1, an MC x KC A block in L2, a KC x NC B block in L3. */
 enum { KC = 256, MC = 120, NC = 3072 };
 /* Below this many multiply-adds one thread does the whole product (thread wake-up costs ~10 us). */
-#define PARALLEL_MIN_MACS ((int64_t)1 << 20)
+#define PARALLEL_MIN_MACS ((int64_t)1 << 24)
 
 /* Adds an MR x NR tile `acc` (row-major, stride nr) to the rows x cols corner of C. */
 static void add_tile(float *c, int64_t ldc, const float *acc, int nr, int64_t rows, int64_t cols) {
