@@ -106,7 +106,8 @@ def test_strided_views(ukernel: dict[str, CpuFunction], mkn: tuple[int, int, int
     np.testing.assert_array_equal(c_full[outside], before[outside])
 
 
-@pytest.mark.parametrize("mkn", [(300, 257, 230), (130, 700, 257), (64, 600, 700), (256, 256, 256)])  # >= 2^24 MACs: threaded
+# Each at least 2^24 multiply-adds, so that gemm.c splits it across threads.
+@pytest.mark.parametrize("mkn", [(300, 257, 230), (130, 700, 257), (64, 600, 700), (256, 256, 256)])
 def test_thread_count_does_not_change_bits(
     ukernel: dict[str, CpuFunction], mkn: tuple[int, int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
