@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from report import run_charl, update_readme, values, write_json  # noqa: E402
+from report import MLP_DECLARATIONS, run_charl, update_readme, values, write_json  # noqa: E402
 
 MATMUL = """
 let a = random_normal([{n}, {n}], seed: 1)
@@ -53,16 +53,6 @@ for r in 0..{repeat} {{
 """
 
 MLP = """
-model Mlp {{
-    layers {{
-        dense(784, 128, activation: relu)
-        dense(128, 64, activation: relu)
-        dense(64, 10)
-    }}
-}}
-fn loss(m: Mlp, x: tensor<float32, [B, 784]>, y: tensor<int32, [B]>) -> float32 {{
-    return cross_entropy(m(x), y)
-}}
 let x = random_normal([{batch}, 784], seed: 1)
 let y = random_int([{batch}], 0, 10, seed: 2)
 let mut m = Mlp(seed: 0)
@@ -147,7 +137,7 @@ def mlp(batch: int, repeat: int) -> dict[str, float]:
 
     reps = 50
     ref = torch_seconds(step, reps, repeat)
-    ours = charl_seconds(MLP.format(batch=batch, reps=reps, repeat=repeat))
+    ours = charl_seconds(MLP_DECLARATIONS + MLP.format(batch=batch, reps=reps, repeat=repeat))
     return {"charl_samples_s": batch / ours, "torch_samples_s": batch / ref, "ratio": ref / ours}
 
 

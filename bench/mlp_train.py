@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from report import machine, pinned_env, run_charl, update_readme, values, write_json
+from report import MLP_DECLARATIONS, machine, pinned_env, run_charl, update_readme, values, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCHES = (32, 256)
@@ -28,16 +28,6 @@ THREADS = (1, 2)
 N_ROWS = 4096  # distinct training rows the batches cycle through
 
 CHARL = """
-model Mlp {{
-    layers {{
-        dense(784, 128, activation: relu)
-        dense(128, 64, activation: relu)
-        dense(64, 10)
-    }}
-}}
-fn loss(m: Mlp, x: tensor<float32, [B, 784]>, y: tensor<int32, [B]>) -> float32 {{
-    return cross_entropy(m(x), y)
-}}
 let x = random_normal([{rows}, 784], seed: 1)
 let y = random_int([{rows}], 0, 10, seed: 2)
 let mut m = Mlp(seed: 0)
@@ -124,7 +114,7 @@ def reference(kind: str, batch: int, steps: int, repeat: int, threads: int) -> f
 
 def charl(batch: int, steps: int, repeat: int) -> float:
     """Best samples/s printed by the compiled Charl program (compile time excluded)."""
-    source = CHARL.format(rows=N_ROWS, batch=batch, steps=steps, repeat=repeat)
+    source = MLP_DECLARATIONS + CHARL.format(rows=N_ROWS, batch=batch, steps=steps, repeat=repeat)
     return max(values(run_charl(source, f"mlp_train_{batch}.ch", ["-m", "charlc", "run"], os.environ), "samples/s"))
 
 
