@@ -198,3 +198,26 @@ def with_torch(cases: Sequence[Case]) -> list[Case]:
 def with_fd(cases: Sequence[Case]) -> list[Case]:
     """The cases checked against finite differences of their own function."""
     return [c for c in cases if c.fd]
+
+
+def standard_tests(cases: Sequence[Case], compiled: Sequence[Case] = (), extra: str = "") -> tuple[Any, Any, Any]:
+    """The `prog` fixture (`cases` and `compiled` in one program, with `extra` source) and the two
+    tests every module runs on `cases`: finite differences and torch.autograd. A module binds them:
+    `prog, test_matches_finite_differences, test_matches_torch = standard_tests(CASES)`."""
+
+    @pytest.fixture(scope="module")
+    def prog() -> Program:
+        """Every case of the module, compiled once."""
+        return compile_cases([*cases, *compiled], extra)
+
+    @pytest.mark.parametrize("case", params(with_fd(cases)))
+    def test_matches_finite_differences(prog: Program, case: Case) -> None:
+        """Every entry of every gradient agrees with a central difference."""
+        check_finite_differences(prog, case)
+
+    @pytest.mark.parametrize("case", params(with_torch(cases)))
+    def test_matches_torch(prog: Program, case: Case) -> None:
+        """The gradients equal torch.autograd's on the same expression."""
+        check_torch(prog, case)
+
+    return prog, test_matches_finite_differences, test_matches_torch

@@ -9,16 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 from grad_builtins_util import (
     Case,
-    check_finite_differences,
-    check_torch,
-    compile_cases,
-    params,
+    standard_tests,
     uniform,
-    with_fd,
-    with_torch,
 )
 
 from charlc.run import Program
@@ -146,22 +140,7 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def prog() -> Program:
-    """Every case of this file, compiled once."""
-    return compile_cases(CASES)
-
-
-@pytest.mark.parametrize("case", params(with_fd(CASES)))
-def test_matches_finite_differences(prog: Program, case: Case) -> None:
-    """Every entry of every gradient agrees with a central difference."""
-    check_finite_differences(prog, case)
-
-
-@pytest.mark.parametrize("case", params(with_torch(CASES)))
-def test_matches_torch(prog: Program, case: Case) -> None:
-    """The gradients equal torch.autograd's on the same expression."""
-    check_torch(prog, case)
+prog, test_matches_finite_differences, test_matches_torch = standard_tests(CASES)
 
 
 def test_take_accumulates_repeated_rows(prog: Program) -> None:

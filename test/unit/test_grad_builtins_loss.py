@@ -8,19 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 from grad_builtins_util import (
     Case,
-    check_finite_differences,
-    check_torch,
-    compile_cases,
-    params,
+    standard_tests,
     uniform,
-    with_fd,
-    with_torch,
 )
-
-from charlc.run import Program
 
 P23, T23, L34 = uniform(1, (2, 3), (2, 3), (3, 4), low=-2.0, high=2.0)
 LABELS = np.array([2, 0, 3], dtype=np.int32)
@@ -93,19 +85,4 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def prog() -> Program:
-    """Every case of this file, compiled once."""
-    return compile_cases(CASES)
-
-
-@pytest.mark.parametrize("case", params(with_fd(CASES)))
-def test_matches_finite_differences(prog: Program, case: Case) -> None:
-    """Every entry of every gradient agrees with a central difference."""
-    check_finite_differences(prog, case)
-
-
-@pytest.mark.parametrize("case", params(with_torch(CASES)))
-def test_matches_torch(prog: Program, case: Case) -> None:
-    """The gradients equal torch.autograd's on the same expression."""
-    check_torch(prog, case)
+prog, test_matches_finite_differences, test_matches_torch = standard_tests(CASES)

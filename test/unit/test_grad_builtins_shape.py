@@ -5,19 +5,11 @@ differences and torch.autograd. One program holds every case."""
 
 from __future__ import annotations
 
-import pytest
 from grad_builtins_util import (
     Case,
-    check_finite_differences,
-    check_torch,
-    compile_cases,
-    params,
+    standard_tests,
     uniform,
-    with_fd,
-    with_torch,
 )
-
-from charlc.run import Program
 
 X23, X232, X234 = uniform(1, (2, 3), (2, 3, 2), (2, 3, 4))
 
@@ -97,19 +89,4 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def prog() -> Program:
-    """Every case of this file, compiled once."""
-    return compile_cases(CASES)
-
-
-@pytest.mark.parametrize("case", params(with_fd(CASES)))
-def test_matches_finite_differences(prog: Program, case: Case) -> None:
-    """Every entry of every gradient agrees with a central difference."""
-    check_finite_differences(prog, case)
-
-
-@pytest.mark.parametrize("case", params(with_torch(CASES)))
-def test_matches_torch(prog: Program, case: Case) -> None:
-    """The gradients equal torch.autograd's on the same expression."""
-    check_torch(prog, case)
+prog, test_matches_finite_differences, test_matches_torch = standard_tests(CASES)
