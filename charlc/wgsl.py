@@ -12,6 +12,7 @@ only when used. f64 values need the features `shader-f64` and `shader-int64`, i6
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from xdsl.dialects import builtin, gpu
 from xdsl.dialects.builtin import DYNAMIC_INDEX, ArrayAttr, IntegerAttr, MemRefType, StringAttr
@@ -78,16 +79,7 @@ def emit_kernel(func: gpu.FuncOp, default_number: int = 0) -> KernelSpec:
             "",
         ]
     )
-    return KernelSpec(
-        number=number,
-        name=name,
-        wgsl=text,
-        workgroup_size=workgroup,
-        args=tuple(emitter.args),
-        params=tuple(emitter.params),
-        param_words=emitter.words,
-        features=_features(text),
-    )
+    return _spec(func, number, workgroup, emitter, text)
 
 
 def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpec:
@@ -104,16 +96,7 @@ def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpe
 
         printer = reduce_wgsl if template.data == "reduce" else vector_wgsl
         emitter, text = printer(func, number, workgroup)
-        return KernelSpec(
-            number=number,
-            name=func.sym_name.data,
-            wgsl=text,
-            workgroup_size=workgroup,
-            args=tuple(emitter.args),
-            params=tuple(emitter.params),
-            param_words=emitter.words,
-            features=_features(text),
-        )
+        return _spec(func, number, workgroup, emitter, text)
     tiles_attr = func.attributes.get("charl.tiles")
     if not (isinstance(template, StringAttr) and template.data == "matmul" and isinstance(tiles_attr, ArrayAttr)):
         raise WgslError(f"unknown kernel template {template} (with tiles {tiles_attr})", func)
@@ -141,6 +124,11 @@ def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpe
     shape = MatmulShape(m, n, k, offsets, (sm, sn, sk))
     text = f"// kernel {number}: @{func.sym_name.data} (matmul template, tiles {tiles.values})\n"
     text += matmul_wgsl(shape, tiles)
+    return _spec(func, number, workgroup, emitter, text)
+
+
+def _spec(func: gpu.FuncOp, number: int, workgroup: int, emitter: Any, text: str) -> KernelSpec:
+    """The kernel's spec: its WGSL `text` and the arguments and parameter slots `emitter` laid out."""
     return KernelSpec(
         number=number,
         name=func.sym_name.data,
