@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 
 from charlc.wgsl_lib_math import horner, lit
+from passes._llvm_math import ERF_P, ERF_Q
 
 Helper = tuple[tuple[str, ...], str]
 
@@ -103,28 +104,10 @@ def _erf() -> Helper:
     return ("isnan_f64", "copysign_f64", "exp_f64", "two_prod_f64"), text
 
 
-_ERF_ALPHA = (
-    -2.72614225801306e-10,
-    2.77068142495902e-08,
-    -2.10102402082508e-06,
-    -5.69250639462346e-05,
-    -7.34990630326855e-04,
-    -2.95459980854025e-03,
-    -1.60960333262415e-02,
-)
-_ERF_BETA = (
-    -1.45660718464996e-05,
-    -2.13374055278905e-04,
-    -1.68282697438203e-03,
-    -7.37332916720468e-03,
-    -1.42647390514189e-02,
-)
-
-
 def _erf_f32(t: str) -> Helper:
     # XLA's rational approximation of erf on [-4, 4] (erf(+-4) rounds to +-1 in f32).
-    p = horner("x2", [lit("f32", c) for c in _ERF_ALPHA])
-    q = horner("x2", [lit("f32", c) for c in _ERF_BETA])
+    p = horner("x2", [lit("f32", c) for c in ERF_P])
+    q = horner("x2", [lit("f32", c) for c in ERF_Q])
     text = f"""fn erf_f32(x0: f32) -> f32 {{
   if (isnan_f32(x0)) {{ return x0; }}
   let x = clamp(x0, -4.0f, 4.0f);

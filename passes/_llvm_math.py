@@ -81,9 +81,10 @@ _TANH_P = (
 )
 _TANH_Q = (1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03)
 
-# erf(x) = x * P(x^2) / Q(x^2) on [-4, 4] (Eigen's float erf); +-1 beyond in f32.
-_ERF_CLAMP = 4.0
-_ERF_P = (
+# erf(x) = x * P(x^2) / Q(x^2) on [-4, 4] (Eigen's float erf); +-1 beyond in f32. The GPU's f32 erf
+# (charlc/wgsl_lib_special.py) uses the same table.
+ERF_CLAMP = 4.0
+ERF_P = (
     -2.72614225801306e-10,
     2.77068142495902e-08,
     -2.10102402082508e-06,
@@ -92,7 +93,7 @@ _ERF_P = (
     -2.95459980854025e-03,
     -1.60960333262415e-02,
 )
-_ERF_Q = (
+ERF_Q = (
     -1.45660718464996e-05,
     -2.13374055278905e-04,
     -1.68282697438203e-03,
@@ -143,7 +144,7 @@ def _tanh_f32(fb: FuncBuilder, a: SSAValue) -> SSAValue:
 
 
 def _erf_f32(fb: FuncBuilder, a: SSAValue) -> SSAValue:
-    return _rational(fb, a, _ERF_CLAMP, _ERF_P, _ERF_Q)
+    return _rational(fb, a, ERF_CLAMP, ERF_P, ERF_Q)
 
 
 _POLYNOMIALS: dict[str, Callable[[FuncBuilder, SSAValue], SSAValue]] = {"tanh": _tanh_f32, "erf": _erf_f32}

@@ -172,7 +172,7 @@ def _ctypes_of(spec: Spec) -> list[type[Any]]:
     return [spec.ctype] if isinstance(spec, ScalarSpec) else spec.ctypes_fields()
 
 
-def _split_top(text: str) -> list[str]:
+def split_top(text: str) -> list[str]:
     """Splits on commas outside `<>`, `[]` and `()`."""
     parts, depth, start = [], 0, 0
     for k, c in enumerate(text):
@@ -202,7 +202,7 @@ def parse_type(text: str) -> Spec:
         if element not in _SCALARS:
             raise ValueError(f"unsupported element type {element} in {text}")
         return UnrankedSpec(element)
-    body = _split_top(text[len("memref<") : -1])
+    body = split_top(text[len("memref<") : -1])
     *dims, element = body[0].split("x")
     if element not in _SCALARS:
         raise ValueError(f"unsupported element type {element} in {text}")
@@ -231,8 +231,8 @@ def parse_signature(text: str) -> Signature:
     results_text = results_text.strip()
     if results_text.startswith("(") and results_text.endswith(")"):
         results_text = results_text[1:-1]
-    inputs = tuple(parse_type(t) for t in _split_top(args_text[1:-1]))
-    results = tuple(parse_type(t) for t in _split_top(results_text))
+    inputs = tuple(parse_type(t) for t in split_top(args_text[1:-1]))
+    results = tuple(parse_type(t) for t in split_top(results_text))
     if any(isinstance(r, UnrankedSpec) for r in results):
         raise ValueError(f"an unranked memref cannot be returned: {text}")
     return Signature(inputs, results)

@@ -14,28 +14,16 @@ from typing import Any
 import numpy as np
 import pytest
 
+from runtime.abi import split_top
 from runtime.gpu_kernels import KernelSpec
 
 _GLOBAL_ID = re.compile(r"gpu\.global_id x")
 
 
-def _split_top(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for k, c in enumerate(text):
-        depth += c in "<[("
-        depth -= c in ">])"
-        if c == "," and depth == 0:
-            parts.append(text[start:k].strip())
-            start = k + 1
-    if text[start:].strip():
-        parts.append(text[start:].strip())
-    return parts
-
-
 def kernel_ir(args: str, body: str, number: int = 0, workgroup_size: int | None = None) -> str:
     """A generic-form `gpu.func` kernel `@k<number>` with arguments `args` (`%x: memref<?xf32>, ...`)
     and `body` (ending before `gpu.return`)."""
-    types = ", ".join(a.split(":", 1)[1].strip() for a in _split_top(args))
+    types = ", ".join(a.split(":", 1)[1].strip() for a in split_top(args))
     body = _GLOBAL_ID.sub('"gpu.global_id"() <{dimension = #gpu<dim x>}> : () -> index', body)
     attrs = f'sym_name = "k{number}", charl.kernel = {number} : i32'
     if workgroup_size is not None:

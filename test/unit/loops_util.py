@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +24,7 @@ from xdsl.interpreters.scf import ScfFunctions
 from xdsl.interpreters.shaped_array import ShapedArray
 from xdsl.interpreters.utils.ptr import TypedPtr
 from xdsl.parser import Parser
+from xdsl.passes import PassPipeline
 
 from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
 
@@ -114,3 +120,21 @@ MAC_BODY = (
     "^bb0(%ex: f32, %ey: f32, %eacc: f32):\n  %p = arith.mulf %ex, %ey : f32\n"
     "  %s = arith.addf %eacc, %p : f32\n  linalg.yield %s : f32"
 )
+
+
+def check_lit_file(path: Path) -> tuple[str, ModuleOp]:
+    """Runs a lit file's `-p` pipeline of convert-linalg-to-loops in-process and checks the printed
+    module with filecheck (the file's own CHECK lines); returns the file's text and the module."""
+    text = path.read_text()
+    run_line = re.search(r"// RUN: charlc %s -p (\S+) \| filecheck %s", text)
+    assert run_line is not None
+    pipeline = PassPipeline.parse_spec({"convert-linalg-to-loops": lambda: ConvertLinalgToLoopsPass}, run_line[1])
+    module = Parser(context(), text).parse_module()
+    pipeline.apply(context(), module)
+    module.verify()
+    filecheck = shutil.which("filecheck") or str(Path(sys.executable).parent / "filecheck")
+    result = subprocess.run(
+        [filecheck, "--enable-var-scope", str(path)], input=str(module), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return text, module

@@ -9,19 +9,26 @@ output buffers with NumPy (helpers in `loops_util`; loop order, matmul and the p
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from loops_util import ADD_BODY, MAC_BODY, SUM_BODY, close, context, func, generic, lower, memref_type, rand, run
+from loops_util import (
+    ADD_BODY,
+    MAC_BODY,
+    SUM_BODY,
+    check_lit_file,
+    close,
+    context,
+    func,
+    generic,
+    lower,
+    memref_type,
+    rand,
+    run,
+)
 from xdsl.dialects import memref, scf
 from xdsl.parser import Parser
-from xdsl.passes import PassPipeline
-
-from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
 
 LIT_FILE = Path(__file__).parents[1] / "filecheck" / "passes" / "convert-linalg-to-loops.mlir"
 
@@ -191,18 +198,7 @@ def test_fill_copy_transpose() -> None:
 
 def test_lit_file_checks() -> None:
     """Runs the lit file's RUN pipeline in-process and feeds the printed module to filecheck."""
-    text = LIT_FILE.read_text()
-    run_line = re.search(r"// RUN: charlc %s -p (\S+) \| filecheck %s", text)
-    assert run_line is not None
-    pipeline = PassPipeline.parse_spec({"convert-linalg-to-loops": lambda: ConvertLinalgToLoopsPass}, run_line[1])
-    module = Parser(context(), text).parse_module()
-    pipeline.apply(context(), module)
-    module.verify()
-    filecheck = shutil.which("filecheck") or str(Path(sys.executable).parent / "filecheck")
-    result = subprocess.run(
-        [filecheck, "--enable-var-scope", str(LIT_FILE)], input=str(module), capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
+    text, module = check_lit_file(LIT_FILE)
     directives = re.findall(r"//\s*(CHECK[-A-Z]*)\b(:?)", text)
     assert directives and all(colon for _, colon in directives), "a CHECK directive without its colon"
     assert Parser(context(), str(module)).parse_module() is not None

@@ -8,15 +8,13 @@ parsing and the lit file's CHECK lines.
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from loops_util import context
+from loops_util import check_lit_file, context
 from xdsl.parser import Parser
 from xdsl.passes import PassPipeline
 
@@ -172,18 +170,7 @@ def test_ukernels_option() -> None:
 
 def test_lit_file_checks() -> None:
     """Runs the lit file's RUN pipeline in-process and feeds the printed module to filecheck."""
-    text = LIT_FILE.read_text()
-    run_line = re.search(r"// RUN: charlc %s -p (\S+) \| filecheck %s", text)
-    assert run_line is not None
-    pipeline = PassPipeline.parse_spec({"convert-linalg-to-loops": lambda: ConvertLinalgToLoopsPass}, run_line[1])
-    module = Parser(context(), text).parse_module()
-    pipeline.apply(context(), module)
-    module.verify()
-    filecheck = shutil.which("filecheck") or str(Path(sys.executable).parent / "filecheck")
-    result = subprocess.run(
-        [filecheck, "--enable-var-scope", str(LIT_FILE)], input=str(module), capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
+    check_lit_file(LIT_FILE)
 
 
 def test_executable_links_sgemm(tmp_path: Path) -> None:
