@@ -207,3 +207,22 @@ def test_training_matches_pytorch_from_the_same_weights(tmp_path: Path) -> None:
         expected = _torch_losses(torch, net, make_opt, x, y)
         np.testing.assert_allclose(printed[name], expected, rtol=1e-4, atol=1e-4, err_msg=name)
         assert expected[-1] < expected[0], f"{name}: the loss did not decrease"
+
+
+def test_save_writes_dotted_names_and_load_reads_them_back(tmp_path: Path) -> None:
+    """`save(m, path)` writes one array per parameter named by its path; `load(Model, path)` gives a
+    model computing the same outputs."""
+    program = (
+        MODELS
+        + 'let m = Two(seed: 4)\nsave(m, "two.npz")\nlet back = load(Two, "two.npz")\n'
+        + "let x = random_normal([2, 3], seed: 5)\nprint(m(x))\nprint(back(x))\n"
+    )
+    (tmp_path / "save.ch").write_text(program)
+    done = _run(["run", "save.ch"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[: len(lines) // 2] == lines[len(lines) // 2 :]
+    with np.load(tmp_path / "two.npz") as saved:
+        shapes = {k: saved[k].shape for k in saved.files}
+    assert shapes["first.w"] == (3, 3) and shapes["first.b"] == (3,)
+    assert shapes["head.layers.0.weight"] == (784, 128) and shapes["head.layers.2.bias"] == (10,)
