@@ -4,7 +4,8 @@
  *
  * The classic Goto/BLIS scheme: for each block of NC columns of B and KC rows of the reduction, the
  * B block is packed into NR-wide column panels; for each block of MC rows of A, the A block is packed
- * into MR-tall row panels; a register-blocked micro-kernel multiplies one A panel by one B panel
+ * into MR-tall row panels (or, when few B panels reuse them, read in place: see direct_a); a
+ * register-blocked micro-kernel multiplies one A panel by one B panel
  * (an MR x NR tile of C held in vector registers over the KC steps). Panels are zero-padded, so edge
  * tiles run the same kernel and only their valid part is added to C.
  *
@@ -19,8 +20,10 @@
 #include "charl_rt.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -30,8 +33,8 @@
 
 /* Cache blocking: a KC x NR B panel stays in L1, an MC x KC A block in L2, a KC x NC B block in L3. */
 enum { KC = 256, MC = 120, NC = 3072 };
-/* Below this many multiply-adds one thread does the whole product (thread wake-up costs ~10 us). */
-#define PARALLEL_MIN_MACS ((int64_t)1 << 24)
+/* Below this many multiply-adds (~20 us on one core) one thread does the whole product. */
+#define PARALLEL_MIN_MACS ((int64_t)1 << 20)
 
 /* Adds an MR x NR tile `acc` (row-major, stride nr) to the rows x cols corner of C. */
 static void add_tile(float *c, int64_t ldc, const float *acc, int nr, int64_t rows, int64_t cols) {
@@ -42,9 +45,10 @@ static void add_tile(float *c, int64_t ldc, const float *acc, int nr, int64_t ro
     }
 }
 
-/* A micro-kernel: C[0:rows, 0:cols] += a (MR x kc panel, column by column) @ b (kc x NR panel). */
-typedef void (*KernelFn)(int64_t kc, const float *restrict a, const float *restrict b, float *restrict c,
-                         int64_t ldc, int64_t rows, int64_t cols);
+/* A micro-kernel: C[0:rows, 0:cols] += a (MR x kc) @ b (kc x NR panel). Element (i, p) of `a` is at
+ * a[i * ars + p * acs]: a packed panel (ars 1, acs MR) or rows of A in place (ars lda, acs 1). */
+typedef void (*KernelFn)(int64_t kc, const float *restrict a, int64_t ars, int64_t acs, const float *restrict b,
+                         float *restrict c, int64_t ldc, int64_t rows, int64_t cols);
 
 typedef struct {
     int mr, nr;
@@ -55,9 +59,10 @@ typedef struct {
 #ifdef CHARL_X86
 /* AVX-512: 12 x 32, 24 accumulators in zmm registers, the A element broadcast from memory. */
 #define K512_MR 12
-__attribute__((target("avx512f,fma"))) static void kernel_avx512(int64_t kc, const float *restrict a,
-                                                                 const float *restrict b, float *restrict c,
-                                                                 int64_t ldc, int64_t rows, int64_t cols) {
+__attribute__((target("avx512f,fma"))) static void kernel_avx512(int64_t kc, const float *restrict a, int64_t ars,
+                                                                 int64_t acs, const float *restrict b,
+                                                                 float *restrict c, int64_t ldc, int64_t rows,
+                                                                 int64_t cols) {
     __m512 acc[K512_MR][2];
 #pragma GCC unroll 16
     for (int i = 0; i < K512_MR; i++) {
@@ -69,11 +74,11 @@ __attribute__((target("avx512f,fma"))) static void kernel_avx512(int64_t kc, con
         __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
 #pragma GCC unroll 16
         for (int i = 0; i < K512_MR; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
+            __m512 ai = _mm512_set1_ps(a[i * ars]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
-        a += K512_MR;
+        a += acs;
         b += 32;
     }
     if (rows == K512_MR && cols == 32) {
@@ -95,8 +100,8 @@ __attribute__((target("avx512f,fma"))) static void kernel_avx512(int64_t kc, con
 
 /* AVX2 + FMA: 6 x 16, 12 accumulators in ymm registers. */
 #define K256_MR 6
-__attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const float *restrict a,
-                                                            const float *restrict b, float *restrict c,
+__attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const float *restrict a, int64_t ars,
+                                                            int64_t acs, const float *restrict b, float *restrict c,
                                                             int64_t ldc, int64_t rows, int64_t cols) {
     __m256 acc[K256_MR][2];
 #pragma GCC unroll 8
@@ -109,11 +114,11 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const fl
         __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
 #pragma GCC unroll 8
         for (int i = 0; i < K256_MR; i++) {
-            __m256 ai = _mm256_broadcast_ss(a + i);
+            __m256 ai = _mm256_broadcast_ss(a + i * ars);
             acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
         }
-        a += K256_MR;
+        a += acs;
         b += 16;
     }
     float tile[K256_MR * 16] __attribute__((aligned(32)));
@@ -128,16 +133,16 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const fl
 /* Portable C: 4 x 16, left to the compiler's auto-vectorizer. */
 #define KC_MR 4
 #define KC_NR 16
-static void kernel_c(int64_t kc, const float *restrict a, const float *restrict b, float *restrict c, int64_t ldc,
-                     int64_t rows, int64_t cols) {
+static void kernel_c(int64_t kc, const float *restrict a, int64_t ars, int64_t acs, const float *restrict b,
+                     float *restrict c, int64_t ldc, int64_t rows, int64_t cols) {
     float acc[KC_MR * KC_NR] = {0};
     for (int64_t p = 0; p < kc; p++) {
         for (int i = 0; i < KC_MR; i++) {
             for (int j = 0; j < KC_NR; j++) {
-                acc[i * KC_NR + j] += a[i] * b[j];
+                acc[i * KC_NR + j] += a[i * ars] * b[j];
             }
         }
-        a += KC_MR;
+        a += acs;
         b += KC_NR;
     }
     add_tile(c, ldc, acc, KC_NR, rows, cols);
@@ -213,11 +218,19 @@ static float *alloc_floats(int64_t n) {
     return p;
 }
 
+/* Whether the micro-kernel reads A's rows in place rather than from packed panels: when few B panels
+ * (N <= DIRECT_A_MAX_N) reuse each A panel, packing it costs about as much as the products, and
+ * rows read in place are just more streams for the prefetcher. Not for row strides that are
+ * multiples of 4 KiB, whose rows would fight over the same cache sets. */
+enum { DIRECT_A_MAX_N = 256 };
+static bool direct_a(int64_t N, int64_t lda) { return N <= DIRECT_A_MAX_N && lda % 1024 != 0; }
+
 /* One thread's share: C[0:M, 0:N] += A[0:M, 0:K] @ B[0:K, 0:N], on one thread. */
 static void sgemm_serial(Kernel k, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
                          int64_t ldb, float *C, int64_t ldc) {
     int64_t kc_max = min64(K, KC), mc_max = round_up(min64(M, MC), k.mr), nc_max = round_up(min64(N, NC), k.nr);
-    float *pa = alloc_floats(mc_max * kc_max), *pb = alloc_floats(nc_max * kc_max);
+    bool direct = direct_a(N, lda);
+    float *pa = alloc_floats(direct ? k.mr * kc_max : mc_max * kc_max), *pb = alloc_floats(nc_max * kc_max);
     for (int64_t jc = 0; jc < N; jc += NC) {
         int64_t nc = min64(NC, N - jc);
         for (int64_t pc = 0; pc < K; pc += KC) {
@@ -225,11 +238,20 @@ static void sgemm_serial(Kernel k, int64_t M, int64_t N, int64_t K, const float 
             pack_b(B + pc * ldb + jc, ldb, kc, nc, k.nr, pb);
             for (int64_t ic = 0; ic < M; ic += MC) {
                 int64_t mc = min64(MC, M - ic);
-                pack_a(A + ic * lda + pc, lda, mc, kc, k.mr, pa);
+                const float *a_block = A + ic * lda + pc;
+                int64_t full = direct ? mc / k.mr * k.mr : 0; /* rows read in place; the rest packed */
+                if (mc > full) {
+                    pack_a(a_block + full * lda, lda, mc - full, kc, k.mr, pa);
+                }
                 for (int64_t jr = 0; jr < nc; jr += k.nr) {
                     for (int64_t ir = 0; ir < mc; ir += k.mr) {
-                        k.fn(kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
-                             min64(k.mr, mc - ir), min64(k.nr, nc - jr));
+                        float *c = C + (ic + ir) * ldc + jc + jr;
+                        int64_t rows = min64(k.mr, mc - ir), cols = min64(k.nr, nc - jr);
+                        if (ir < full) {
+                            k.fn(kc, a_block + ir * lda, lda, 1, pb + jr * kc, c, ldc, rows, cols);
+                        } else {
+                            k.fn(kc, pa + (ir - full) * kc, 1, k.mr, pb + jr * kc, c, ldc, rows, cols);
+                        }
                     }
                 }
             }
@@ -244,38 +266,66 @@ static void sgemm_serial(Kernel k, int64_t M, int64_t N, int64_t K, const float 
 /* A job runs `fn(arg, id, count)` on `count` threads, ids 0 (the caller) to count - 1 (workers). */
 typedef void (*JobFn)(void *arg, int id, int count);
 
-/* Persistent workers, started lazily; one job at a time (`submit`). Private to this file. */
+/* How long an idle worker polls for the next job before it sleeps, and how long the caller polls
+ * for its workers before it yields the core: back-to-back products (the layers of a training step)
+ * then hand work over in well under a microsecond instead of a futex wake-up (~10 us or more). */
+#define SPIN_NS 200000
+
+/* Persistent workers, started lazily; one job at a time (`submit`). Private to this file. The
+ * job's fields are written before `generation` is bumped (release) and read after it is seen
+ * (acquire); `pending` counts the workers still running it. */
 static struct {
     pthread_mutex_t submit, lock;
-    pthread_cond_t wake, done;
+    pthread_cond_t wake;
     int workers;         /* started so far */
-    uint64_t generation; /* bumped for each job */
+    uint64_t generation; /* bumped for each job (atomic) */
     uint64_t born;       /* the generation before the job that started the newest workers */
-    int count, pending;  /* threads of the current job; workers not yet finished */
+    int count, pending;  /* threads of the current job; workers not yet finished (atomic) */
     JobFn fn;
     void *arg;
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-          0, 0, 0, 0, 0, NULL, NULL};
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, NULL, NULL};
+
+static int64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static void cpu_relax(void) {
+#ifdef CHARL_X86
+    _mm_pause();
+#endif
+}
+
+/* The generation after `seen`: polled for SPIN_NS, then waited for on the condition variable. */
+static uint64_t next_job(uint64_t seen) {
+    int64_t deadline = now_ns() + SPIN_NS;
+    for (int i = 1;; i++) {
+        uint64_t g = __atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE);
+        if (g != seen) {
+            return g;
+        }
+        cpu_relax();
+        if (i % 256 == 0 && now_ns() > deadline) {
+            break;
+        }
+    }
+    pthread_mutex_lock(&pool.lock);
+    while (__atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE) == seen) {
+        pthread_cond_wait(&pool.wake, &pool.lock);
+    }
+    pthread_mutex_unlock(&pool.lock);
+    return __atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE);
+}
 
 static void *worker_main(void *self) {
     int id = (int)(intptr_t)self;
-    pthread_mutex_lock(&pool.lock);
-    uint64_t seen = pool.born; /* the job that started this worker may already be posted */
+    uint64_t seen = __atomic_load_n(&pool.born, __ATOMIC_ACQUIRE); /* its first job may already be posted */
     for (;;) {
-        while (pool.generation == seen) {
-            pthread_cond_wait(&pool.wake, &pool.lock);
-        }
-        seen = pool.generation;
+        seen = next_job(seen);
         if (id < pool.count) {
-            JobFn fn = pool.fn;
-            void *arg = pool.arg;
-            int count = pool.count;
-            pthread_mutex_unlock(&pool.lock);
-            fn(arg, id, count);
-            pthread_mutex_lock(&pool.lock);
-            if (--pool.pending == 0) {
-                pthread_cond_signal(&pool.done);
-            }
+            pool.fn(pool.arg, id, pool.count);
+            __atomic_sub_fetch(&pool.pending, 1, __ATOMIC_RELEASE);
         }
     }
     return NULL;
@@ -284,7 +334,7 @@ static void *worker_main(void *self) {
 /* In a forked child the workers are gone: start afresh. */
 static void pool_after_fork(void) {
     pthread_mutex_init(&pool.submit, NULL), pthread_mutex_init(&pool.lock, NULL);
-    pthread_cond_init(&pool.wake, NULL), pthread_cond_init(&pool.done, NULL);
+    pthread_cond_init(&pool.wake, NULL);
     pool.workers = 0;
 }
 
@@ -295,8 +345,7 @@ static void pool_run(int want, JobFn fn, void *arg) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, pool_register_fork);
     pthread_mutex_lock(&pool.submit);
-    pthread_mutex_lock(&pool.lock);
-    pool.born = pool.generation;
+    __atomic_store_n(&pool.born, pool.generation, __ATOMIC_RELEASE);
     while (pool.workers < want - 1) {
         pthread_t thread;
         if (pthread_create(&thread, NULL, worker_main, (void *)(intptr_t)(pool.workers + 1)) != 0) {
@@ -309,16 +358,19 @@ static void pool_run(int want, JobFn fn, void *arg) {
     pool.fn = fn;
     pool.arg = arg;
     pool.count = count;
-    pool.pending = count - 1;
-    pool.generation++;
+    __atomic_store_n(&pool.pending, count - 1, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&pool.lock); /* a worker between its check and its wait holds it */
+    __atomic_store_n(&pool.generation, pool.generation + 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
     fn(arg, 0, count);
-    pthread_mutex_lock(&pool.lock);
-    while (pool.pending > 0) {
-        pthread_cond_wait(&pool.done, &pool.lock);
+    int64_t deadline = now_ns() + SPIN_NS;
+    for (int i = 1; __atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) > 0; i++) {
+        cpu_relax();
+        if (i % 256 == 0 && now_ns() > deadline) {
+            sched_yield(); /* a worker was descheduled (more threads than cores): let it run */
+        }
     }
-    pthread_mutex_unlock(&pool.lock);
     pthread_mutex_unlock(&pool.submit);
 }
 
