@@ -68,6 +68,11 @@ void charl_buf_printf(CharlBuf *b, const char *fmt, ...) CHARL_PRINTF(2, 3);
 void charl_buf_free(CharlBuf *b);
 void *charl_malloc(size_t n);
 
+/* The matmul thread pool (gemm.c), shared by the runtime's kernels: runs `fn(arg, id, count)` on up
+ * to `want` threads, ids 0 (the caller) to count - 1; the thread count CHARL_NUM_THREADS asks for. */
+void charl_pool_run(int want, void (*fn)(void *arg, int id, int count), void *arg);
+int charl_thread_count(void);
+
 /* Writes `where: runtime error: MESSAGE` to stderr (after flushing stdout) and exits with status 1.
  * `where` may be NULL or empty (then the location is left out). */
 CHARL_NORETURN void charl_fail(const char *where, const char *fmt, ...) CHARL_PRINTF(2, 3);

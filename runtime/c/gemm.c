@@ -388,6 +388,10 @@ static int thread_count(void) {
     return cores < 1 ? 1 : cores > 256 ? 256 : (int)cores;
 }
 
+void charl_pool_run(int want, void (*fn)(void *arg, int id, int count), void *arg) { pool_run(want, fn, arg); }
+
+int charl_thread_count(void) { return thread_count(); }
+
 /* --- entry points --------------------------------------------------------------------------------- */
 
 typedef struct {
