@@ -183,7 +183,7 @@ UNARY: dict[type[Operation], VjpRule] = {
     ),
     SigmoidOp: _unary(lambda a, g, x, r: _sigmoid_d(a, g, r), "sigmoid: dx = g * r * (1 - r)"),
     ReluOp: _unary(
-        lambda a, g, x, r: _masked(a, a.emit(CompareOp(x, a.zeros_like(x), "gt")), g), "relu: dx = g * (x > 0)"
+        lambda a, g, x, r: _masked(a, a.emit(CompareOp(r, a.zeros_like(r), "gt")), g), "relu: dx = g * (r > 0)"
     ),
     SiluOp: _unary(_silu, "silu: dx = g * s * (1 + x * (1 - s)), s = sigmoid(x)"),
     GeluOp: _unary(_gelu, "gelu: dx = g * (0.5 * (1 + t) + 0.5 * x * (1 - t^2) * c * (1 + 3k x^2)), t = tanh(u)"),
