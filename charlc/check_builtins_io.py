@@ -1,5 +1,5 @@
-"""Input/output and model utility built-ins: `print load_npy save_npy save load clock parameters
-summary`."""
+"""Input/output and model utility built-ins: `print load_npy load_npz save_npy save load clock
+parameters summary`."""
 
 from __future__ import annotations
 
@@ -44,16 +44,31 @@ def print_(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], _: Type | None) -> Bu
     return BuiltinTarget("print", tuple(a.values()), {}, {}, UnitType())
 
 
+def declared_tensor(cx: FnCtx, c: ast.Call, expect: Type | None, fname: str, example: str) -> TensorType:
+    """The declared type of the binding a file-reading built-in initializes (`example`: how to write one)."""
+    if expect is None:
+        raise cx.err(c.span, f"`{fname}` needs the type of its binding: write `{example}`")
+    if not isinstance(expect, TensorType) or expect.dtype in ("int8", "int4"):
+        raise cx.err(c.span, f"`{fname}` reads a tensor, not {show(expect)}")
+    return expect
+
+
 def load_npy(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], expect: Type | None) -> BuiltinTarget:
     path = check_args.str_const(cx, a["path"], "the path of `load_npy`")
-    if expect is None:
-        raise cx.err(
-            c.span,
-            "`load_npy` needs the type of its binding: write `let x: tensor<float32, [?, 64]> = load_npy(...)`",
-        )
-    if not isinstance(expect, TensorType) or expect.dtype in ("int8", "int4"):
-        raise cx.err(c.span, f"`load_npy` reads a tensor, not {show(expect)}")
-    return make("load_npy", a, (), {"path": path, "type": expect}, expect)
+    t = declared_tensor(cx, c, expect, "load_npy", "let x: tensor<float32, [?, 64]> = load_npy(...)")
+    return make("load_npy", a, (), {"path": path, "type": t}, t)
+
+
+def load_npz(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], expect: Type | None) -> BuiltinTarget:
+    path = check_args.str_const(cx, a["path"], "the path of `load_npz`")
+    name = check_args.str_const(cx, a["name"], "the array name of `load_npz`")
+    t = declared_tensor(cx, c, expect, "load_npz", 'let w: tensor<float32, [64, 10]> = load_npz(path, "w")')
+    if not t.is_static:
+        raise cx.err(c.span, f"`load_npz` reads arrays of static shape, not {show(t)}")
+    if "*" in name and t.rank == 0:
+        message = f"`load_npz` of {name!r} stacks arrays along a first dimension; {show(t)} has none"
+        raise cx.err(a["name"].span, message)
+    return make("load_npz", a, (), {"path": path, "name": name, "type": t}, t)
 
 
 def save_npy(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], _: Type | None) -> BuiltinTarget:
@@ -118,6 +133,7 @@ TABLE: Table = MappingProxyType(
     {
         "print": (Sig(varargs=True), print_),
         "load_npy": (Sig(("path",)), load_npy),
+        "load_npz": (Sig(("path", "name")), load_npz),
         "save_npy": (Sig(("path", "x")), save_npy),
         "save": (Sig(("m", "path")), save),
         "load": (Sig(("model", "path")), load),

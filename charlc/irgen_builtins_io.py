@@ -1,6 +1,7 @@
 """Lowering of the input/output built-ins and of the model utilities.
 
-load_npy/save_npy/clock onto their ops (`print` is lowered by irgen's core);
+load_npy/save_npy/clock onto their ops, load_npz onto `charl.load_npz` (one name, or with a `*` one
+name per index of the first dimension, stacked by `charl.concat`) (`print` is lowered by irgen's core);
 stop_gradient per leaf; parameters(m) -> a constant; summary(m) -> one `charl.print` per layer or
 parameter group plus a total (all static text); save/load -> `charl.save_npz`/`charl.load_npz`
 named by the dotted parameter paths.
@@ -28,6 +29,17 @@ def escape(text: str) -> str:
 def _load_npy(b: BCall) -> TV:
     t = b.rt()
     return b.ir.tv(C.LoadNpyOp(b.string("path"), b.ir.ir(t)), t)
+
+
+def _load_npz(b: BCall) -> TV:
+    t, name = b.rt(), str(b.target.static["name"])
+    if "*" not in name:
+        return b.ir.tv(C.LoadNpzOp(b.string("path"), [name], [b.ir.ir(t)]), t)
+    count, item, row = int(t.shape[0]), TensorType(t.dtype, t.shape[1:]), TensorType(t.dtype, (1, *t.shape[1:]))
+    names = [name.replace("*", str(i)) for i in range(count)]
+    op = b.ir.emit(C.LoadNpzOp(b.string("path"), names, [b.ir.ir(item)] * count))
+    rows = [b.ir.reshape(TV(r, item), row.shape, []).v for r in op.results]
+    return b.ir.tv(C.ConcatOp(rows, 0, b.ir.ir(t)), t)
 
 
 def _save_npy(b: BCall) -> PyTree:
@@ -159,6 +171,7 @@ def _load(b: BCall) -> PyTree:
 TABLE: Table = MappingProxyType(
     {
         "load_npy": (("path",), _load_npy),
+        "load_npz": (("path", "name"), _load_npz),
         "save_npy": (("path", "x"), _save_npy),
         "clock": ((), _clock),
         "stop_gradient": (("x",), _stop_gradient),
