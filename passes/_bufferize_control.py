@@ -11,6 +11,9 @@ Ownership across regions and calls (docs/lowering.md):
   arguments and hands its terminator's tensor operands over the same way `func.return` does, freeing
   every other buffer it owns before the terminator. So a loop-carried buffer that an iteration
   replaces is freed by that iteration, and both branches of an `scf.if` yield owned buffers;
+- a buffer of the enclosing block that dies at an `scf.if` and is read inside it is taken over by
+  each branch: the branch yields it, writes it in place (an indexed assignment) or hands it to a
+  loop once no later op of the branch reads it, or frees it;
 - a loop's initial values are handed to it when they die at the loop and are not read inside it,
   and copied otherwise; the results of `scf.for`, `scf.if` and `scf.while` are owned by the block.
 """
@@ -44,9 +47,12 @@ class Bufferizer(Buffers):
         self.taken: dict[Operation, list[Root]] = {}
         """For an `scf.if`, the roots of its block that die at it and that its branches take over."""
 
-    def run_block(self, block: Block, args: Sequence[tuple[SSAValue, SSAValue]] = ()) -> None:
-        """Rewrites `block`, whose `args` (new memref, original tensor) it owns."""
-        self.scopes.append(Scope(block, list(block.ops)))
+    def run_block(
+        self, block: Block, args: Sequence[tuple[SSAValue, SSAValue]] = (), taken: Sequence[Root] = ()
+    ) -> None:
+        """Rewrites `block`, whose `args` (new memref, original tensor) it owns, and which may write
+        the enclosing block's roots `taken` in place (an `scf.if` branch)."""
+        self.scopes.append(Scope(block, list(block.ops), taken=list(taken)))
         for new, old in args:
             self.new_root(Kind.OWNED, new, [old])
         for position, op in enumerate(self.scope.ops):
@@ -68,24 +74,23 @@ class Bufferizer(Buffers):
         hand on."""
         parent = op.parent_op()
         slots = self.owned_slots.get(parent, []) if parent is not None else []
-        taken = list(self.taken.get(parent, [])) if parent is not None else []
         first = _first_carried(op)
         for k, wanted in enumerate(_wanted_types(op)):
             if k < len(slots) and slots[k]:
-                op.operands[k + first] = self.hand_over(op.operands[k + first], wanted, taken=taken)
-        for root in taken:
+                op.operands[k + first] = self.hand_over(op.operands[k + first], wanted)
+        for root in self.scope.taken:
             self.free(root, InsertPoint.before(op), mark=False)
         self.free_rest()
 
-    def hand_over(
-        self, value: SSAValue, wanted: Attribute, loop: Operation | None = None, taken: list[Root] | None = None
-    ) -> SSAValue:
+    def hand_over(self, value: SSAValue, wanted: Attribute, loop: Operation | None = None) -> SSAValue:
         """`value` as a buffer of type `wanted` that the receiver owns: `value`'s own allocation when
-        this block owns it whole and it dies here (and `loop` does not read it), or when it is one of
-        the roots `taken` over from the enclosing block (then removed from `taken`); else a copy."""
+        this block owns it whole and it dies here (and `loop` does not read it), or when this block
+        is an `scf.if` branch that took it over from the enclosing block (`Scope.taken`, from which
+        it is then removed: the other branch still holds it); else a copy."""
         root = self.root_of(value)
         whole = root.is_whole(value) and cast_compatible(value.type, wanted)
-        if whole and taken is not None and root in taken:
+        taken = self.scope.taken
+        if whole and loop is None and root in taken:
             taken.remove(root)
             return self._cast(value, wanted)
         movable = whole and self.dies_here(root)
@@ -94,7 +99,10 @@ class Bufferizer(Buffers):
         if not movable:
             value = self.copy(value)
             root = self.root_of(value)
-        root.done = True
+        if root in taken:
+            taken.remove(root)
+        else:
+            root.done = True
         return self._cast(value, wanted)
 
     def _cast(self, value: SSAValue, wanted: Attribute) -> SSAValue:
@@ -167,7 +175,7 @@ def _if(b: Buffers, op: Operation) -> None:
     results = b.retype(list(op.results))
     for region in (op.true_region, op.false_region):
         if region.blocks:
-            b.run_block(region.block)
+            b.run_block(region.block, taken=b.taken.get(op, []))
     for root in b.taken.get(op, []):
         root.done = True
     b.own(results)

@@ -26,7 +26,7 @@ from xdsl.ir import Block, Operation, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.rewriter import Rewriter
 
-from passes._bufferize_state import Buffers, Kind, Root
+from passes._bufferize_state import Buffers, Root
 from passes._bufferize_tensor import memref_of, replace, unused
 from passes._bufferize_types import identity_of
 
@@ -151,7 +151,7 @@ def _drop_fresh(b: Buffers, op: Operation, init: SSAValue, dropped: list[Operati
     it to `dropped`, to erase once `op` is gone."""
     root = b.roots.get(init)
     owner = init.owner
-    if root is None or root.kind is not Kind.OWNED or root.base is not init or not b.dies_here(root):
+    if root is None or root.base is not init or not b.writable(root) or not b.dies_here(root):
         return
     if isinstance(owner, memref.AllocOp) and [u.operation for u in init.uses] == [op]:
         root.done = True

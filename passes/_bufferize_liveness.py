@@ -28,6 +28,9 @@ class Liveness:
     last: dict[SSAValue, int] = field(default_factory=dict[SSAValue, int])
     nested: dict[SSAValue, set[Operation]] = field(default_factory=dict[SSAValue, set[Operation]])
     """For a value, the ops of its block inside whose regions it is used."""
+    last_inside: dict[tuple[SSAValue, Block], int] = field(default_factory=dict[tuple[SSAValue, Block], int])
+    """For a value and a block nested in the value's block, the position in that block of the last
+    op that uses the value (itself or inside its regions)."""
 
     @staticmethod
     def of(op: Operation) -> Liveness:
@@ -62,6 +65,11 @@ class Liveness:
             self.last[value] = max(self.last[value], self.index[user])
             if user is not use.operation:
                 self.nested.setdefault(value, set()).add(user)
+            inner: Operation | None = use.operation
+            while inner is not None and inner is not user:
+                key = (value, inner.parent_block())
+                self.last_inside[key] = max(self.last_inside.get(key, -1), self.index[inner])  # type: ignore[index]
+                inner = inner.parent_op()
 
     def _extend_through_views(self, op: Operation) -> None:
         views = [o for o in op.walk() if isinstance(o, _VIEWS)]
@@ -90,6 +98,13 @@ class Liveness:
         if home is block:
             return self.last[value] <= position
         return not self._encloses(home, block)
+
+    def last_use_in(self, value: SSAValue, block: Block) -> int:
+        """The position in `block` (the value's block, or one nested in it) of the last op that
+        uses `value`; -1 when none does."""
+        if self.block_of.get(value) is block:
+            return self.last[value]
+        return self.last_inside.get((value, block), -1)
 
     def _encloses(self, outer: Block, inner: Block) -> bool:
         current: Block | None = inner

@@ -65,6 +65,9 @@ class Scope:
     position: int = 0
     roots: list[Root] = field(default_factory=list[Root])
     due: dict[int, list[Root]] = field(default_factory=dict[int, list[Root]])
+    taken: list[Root] = field(default_factory=list[Root])
+    """Roots of the enclosing block that die at the `scf.if` whose branch this block is: the branch
+    may write them in place once no later op of the branch reads them."""
 
     @property
     def current(self) -> Operation:
@@ -143,8 +146,12 @@ class Buffers:
         return root.kind is Kind.OWNED and root.owner is self.scope.block and not root.done
 
     def dies_here(self, root: Root) -> bool:
-        """Whether `root` is writable here and none of its members is used after the current op."""
-        return self.writable(root) and root.release <= self.scope.position
+        """Whether `root` is writable here and none of its members is used after the current op
+        (for a root the current `scf.if` branch took over: after the current op of the branch)."""
+        scope = self.scope
+        if root in scope.taken and not root.done:
+            return all(self.live.last_use_in(m, scope.block) <= scope.position for m in root.members)
+        return self.writable(root) and root.release <= scope.position
 
     def index(self, value: int) -> SSAValue:
         """An `index` constant, inserted before the current op."""
