@@ -31,6 +31,7 @@ from charlc.diagnostics import CharlError, Diagnostics, Source
 from charlc.options import Options, UsageError, language_of
 from charlc.pipeline import (
     Instrumentation,
+    Stage,
     Timings,
     check_target,
     final_stage,
@@ -230,6 +231,11 @@ def plan(options: Options, language: str) -> list[ModulePass]:
     if language == "mlir" and options.stop_after is not None and options.pipeline is None:
         raise UsageError("--stop-after applies to Charl sources; name the passes to run on MLIR input with -p")
     stage = final_stage(options.emit, options.target, options.stop_after)
+    if options.max_memory and options.pipeline is None and stage < Stage.BUFFERS:
+        raise UsageError(
+            f"--max-memory checks the memory plan of the 'buffers' stage, which --emit={options.emit} does not "
+            "reach; use it with --emit=plan|llvm|asm|obj|exe or --stop-after=buffers or later"
+        )
     if options.pipeline is not None:
         return parse_pass_pipeline(options.pipeline, registry)
     if language == "mlir":

@@ -83,12 +83,15 @@ class ProgramEntry:
     externals: tuple[str, ...] = ()
     gpu_kernels: str = ""
     """The gpu target's WGSL kernels (`runtime.gpu_kernels.kernels_to_json`)."""
+    memory: tuple[str, ...] = ()
+    """The memory plan of each function with buffers, one line each (what `--stats` prints)."""
 
     def to_json(self) -> str:
         """The entry as JSON text."""
         body = {"format": ENTRY_FORMAT, "object": self.object_key, "signatures": self.signatures}
         extra = {"kernels": self.kernels, "warnings": list(self.warnings), "externals": list(self.externals)}
         extra["gpu_kernels"] = self.gpu_kernels
+        extra["memory"] = list(self.memory)
         return json.dumps({**body, **extra}, sort_keys=True)
 
     @classmethod
@@ -102,7 +105,8 @@ class ProgramEntry:
             warnings = tuple(str(w) for w in data["warnings"])
             externals = tuple(str(w) for w in data["externals"])
             gpu = str(data.get("gpu_kernels", ""))
-            return cls(str(data["object"]), signatures, int(data["kernels"]), warnings, externals, gpu)
+            memory = tuple(str(line) for line in data.get("memory", []))
+            return cls(str(data["object"]), signatures, int(data["kernels"]), warnings, externals, gpu, memory)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -132,7 +136,7 @@ class Cache:
     def program_key(self, source: Source, options: Options, fingerprint: str | None = None) -> str:
         """The key of `source` compiled with `options` by this compiler on this host."""
         digest = hashlib.sha256()
-        code_options = (options.target, options.opt_level, options.bounds_checks, options.pipeline)
+        code_options = (options.target, options.opt_level, options.bounds_checks, options.pipeline, options.max_memory)
         for part in (source.path, source.text, repr(code_options), fingerprint or compiler_fingerprint(), host_text()):
             digest.update(part.encode())
             digest.update(b"\0")

@@ -11,6 +11,7 @@ with exit status 2, like charlc's.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated
 
@@ -18,7 +19,7 @@ import typer
 
 from charlc import driver
 from charlc.cache import CACHE_ENV, Cache
-from charlc.options import Options
+from charlc.options import Options, parse_size
 from charlc.pipeline import Stage
 
 COMMANDS = ("compile", "run", "passes", "import-torch")
@@ -33,6 +34,7 @@ class EmitKind(StrEnum):
     obj = "obj"
     exe = "exe"
     wgsl = "wgsl"
+    plan = "plan"
 
 
 class TargetName(StrEnum):
@@ -75,6 +77,15 @@ Remarks = Annotated[
         "--remarks",
         metavar="KIND",
         help="print optimization remarks to stderr; fusion: one per producer/consumer pair, fused or not, with why",
+    ),
+]
+
+MaxMemory = Annotated[
+    str | None,
+    typer.Option(
+        "--max-memory",
+        metavar="SIZE",
+        help="fail when a function's planned memory peak exceeds SIZE (bytes, or 512K, 64M, 2G)",
     ),
 ]
 
@@ -137,8 +148,10 @@ def compile_(
     opt_level: OptLevel = 3,
     no_bounds_checks: NoBoundsChecks = False,
     remarks: Remarks = None,
+    max_memory: MaxMemory = None,
 ) -> int:
-    """Compile FILE and print the IR (default --emit=mlir: up to the last stage charlc has)."""
+    """Compile FILE and print the IR (default --emit=mlir: up to the last stage charlc has);
+    --emit=plan prints each function's memory plan."""
     options = Options(
         emit=emit.value,
         target=target.value if target else ("gpu" if emit.value == "wgsl" else "cpu"),
@@ -158,7 +171,7 @@ def compile_(
         bounds_checks=not no_bounds_checks,
         remarks=tuple(dict.fromkeys(k.value for k in remarks or [])),
     )
-    return driver.guarded(lambda: driver.compile_command(file, options))
+    return driver.guarded(lambda: driver.compile_command(file, with_limit(options, max_memory)))
 
 
 @app.command("run")
@@ -170,11 +183,15 @@ def run(
         typer.Option(help="quantize every model's weights"),
     ] = None,
     stats: Annotated[
-        bool, typer.Option("--stats", help="print compile time per phase, run time and kernel count to stderr")
+        bool,
+        typer.Option(
+            "--stats", help="print compile time per phase, run time, kernel count and memory plan peaks to stderr"
+        ),
     ] = False,
     opt_level: OptLevel = 3,
     no_bounds_checks: NoBoundsChecks = False,
     remarks: Remarks = None,
+    max_memory: MaxMemory = None,
     no_cache: Annotated[
         bool,
         typer.Option(
@@ -191,7 +208,14 @@ def run(
         remarks=tuple(dict.fromkeys(k.value for k in remarks or [])),
     )
     cache = None if no_cache else Cache.from_environment()
-    return driver.guarded(lambda: driver.run_command(file, options, quantize=kind, stats=stats, cache=cache))
+    return driver.guarded(
+        lambda: driver.run_command(file, with_limit(options, max_memory), quantize=kind, stats=stats, cache=cache)
+    )
+
+
+def with_limit(options: Options, max_memory: str | None) -> Options:
+    """`options` with `--max-memory` (a `UsageError` when SIZE is not a size)."""
+    return options if max_memory is None else replace(options, max_memory=parse_size(max_memory))
 
 
 @app.command("passes")

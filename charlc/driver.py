@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from charlc.cache import Cache
     from charlc.run import Program
     from passes._fuse_remarks import Remark
+    from passes._plan_report import FunctionPlan
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -178,6 +179,8 @@ def _compile_chunk(
     err = session.err
     try:
         module = compile_in(session, source, language, passes)
+        if session.options.emit == "plan":
+            return log.plan_text(), True
         return _render(session, module), True
     except CharlError as e:
         err.write(render(source, e) + "\n")
@@ -188,6 +191,7 @@ def _compile_chunk(
     except NotLoweredError as e:
         err.write(f"{source.path}: error: {e}\n")
     finally:
+        log.plans.clear()
         for warning in session.diagnostics.warnings:
             err.write(render(source, warning) + "\n")
         session.diagnostics.warnings.clear()
@@ -201,10 +205,18 @@ class RemarkLog:
     """The optimization remarks passes report during a compilation (`--remarks`), until rendered."""
 
     remarks: list[Remark] = field(default_factory=list["Remark"])
+    plans: list[FunctionPlan] = field(default_factory=list["FunctionPlan"])
+    """The memory plans `charl-plan-memory` reported (`--emit=plan`), one per function."""
 
     def add(self, remark: Remark) -> None:
         """The sink given to the passes."""
         self.remarks.append(remark)
+
+    def plan_text(self) -> str:
+        """The plans so far as `--emit=plan` prints them."""
+        from passes._plan_report import render
+
+        return "\n".join(render(p) for p in self.plans)
 
     def drain(self, source: Source) -> list[str]:
         """The remarks so far, rendered against `source` (`file:line:col: remark: ...`, the source
@@ -226,7 +238,9 @@ def render_remark(source: Source, remark: Remark) -> str:
 
 def with_remarks(passes: list[ModulePass], options: Options, log: RemarkLog) -> list[ModulePass]:
     """`passes`, `linalg-fuse-elementwise` reporting to `log` where `--remarks=fusion` asks for its
-    remarks or the `-p` pipeline turned them on (`linalg-fuse-elementwise{remarks=true}`)."""
+    remarks or the `-p` pipeline turned them on (`linalg-fuse-elementwise{remarks=true}`), and
+    `charl-plan-memory` reporting its plans to `log`."""
+    from passes.charl_plan_memory import reporting_to
     from passes.linalg_fuse_elementwise import LinalgFuseElementwisePass
 
     def hooked(p: ModulePass) -> ModulePass:
@@ -234,7 +248,7 @@ def with_remarks(passes: list[ModulePass], options: Options, log: RemarkLog) -> 
             return replace(p, remarks=True, report=log.add)
         return p
 
-    return [hooked(p) for p in passes]
+    return reporting_to([hooked(p) for p in passes], log.plans.append)
 
 
 def print_run_remarks(source: Source, options: Options, err: TextIO) -> None:
@@ -359,6 +373,7 @@ def stats_table(program: Program, cached: bool) -> str:
     lines.append(f"  {'compile total':<{width}}  {sum(compile_rows.values()):>10.2f}")
     lines.append(f"  {'run':<{width}}  {rows.get('run', 0.0):>10.2f}")
     lines.append(f"  kernels: {program.kernels} (linalg ops at the linalg stage)")
+    lines += [f"  memory {line}" for line in program.memory]
     cache = ("hit" if program.cache_hit else "miss") if cached else "off"
     lines.append(f"  cache: {cache}")
     return "\n".join(lines)

@@ -50,6 +50,8 @@ class Options:
     opt_level: int = 3
     bounds_checks: bool = True
     remarks: tuple[str, ...] = ()
+    max_memory: int = 0
+    """`--max-memory` in bytes (0: no limit): a larger planned peak is a compile error."""
 
     def __post_init__(self) -> None:
         if self.opt_level not in OPT_LEVELS:
@@ -57,6 +59,23 @@ class Options:
         for kind in self.remarks:
             if kind not in REMARK_KINDS:
                 raise UsageError(f"unknown remark kind '--remarks={kind}'; the kinds are: {', '.join(REMARK_KINDS)}")
+
+
+SIZE_SUFFIXES: dict[str, int] = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+"""`--max-memory` suffixes: `512K`, `64M`, `2G` (powers of 1024, a trailing `B` or `iB` allowed)."""
+
+
+def parse_size(text: str) -> int:
+    """The bytes `text` names (`512K`, `64M`, `2G`, `1.5G`, `1000`); a `UsageError` otherwise."""
+    spelled = text.strip().upper().removesuffix("IB").removesuffix("B")
+    number, suffix = (spelled[:-1], spelled[-1]) if spelled[-1:] in "KMG" and spelled else (spelled, "")
+    try:
+        value = float(number)
+    except ValueError:
+        raise UsageError(f"invalid size '{text}'; write bytes, or a number with K, M or G (512K, 64M, 2G)") from None
+    if not 0 < value < float(1 << 62):
+        raise UsageError(f"invalid size '{text}': it must be a positive number of bytes")
+    return int(value * SIZE_SUFFIXES[suffix])
 
 
 def language_of(path: str, options: Options) -> str:

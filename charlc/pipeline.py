@@ -68,13 +68,13 @@ STAGE_PASSES: Mapping[tuple[str, Stage], tuple[str, ...]] = MappingProxyType(
         ("cpu", Stage.CHARL): (),
         ("cpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
         ("cpu", Stage.LINALG): ("convert-charl-to-linalg", "linalg-fuse-elementwise"),
-        ("cpu", Stage.BUFFERS): ("charl-bufferize",),
+        ("cpu", Stage.BUFFERS): ("charl-bufferize", "charl-plan-memory"),
         ("cpu", Stage.LOOPS): ("convert-linalg-to-loops",),
         ("cpu", Stage.TARGET): ("convert-to-llvm",),
         ("gpu", Stage.CHARL): (),
         ("gpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
         ("gpu", Stage.LINALG): ("convert-charl-to-linalg", "linalg-fuse-elementwise"),
-        ("gpu", Stage.BUFFERS): ("charl-bufferize",),
+        ("gpu", Stage.BUFFERS): ("charl-bufferize", "charl-plan-memory"),
         ("gpu", Stage.LOOPS): ("convert-linalg-to-gpu",),
         ("gpu", Stage.TARGET): ("convert-to-llvm",),
     }
@@ -89,6 +89,7 @@ EMIT_NEEDS: Mapping[str, tuple[Stage | None, tuple[str, ...]]] = MappingProxyTyp
         "obj": (Stage.TARGET, ("cpu",)),
         "exe": (Stage.TARGET, ("cpu",)),
         "wgsl": (Stage.LOOPS, ("gpu",)),
+        "plan": (Stage.BUFFERS, TARGETS),
     }
 )
 
@@ -172,8 +173,17 @@ GPU_HOST_OPTIONS = "alloc_symbol=charl_gpu_alloc free_symbol=charl_gpu_free"
 """convert-to-llvm's options for gpu host code: buffers come from the GPU runtime (docs/gpu.md)."""
 
 
+PLAN_PASS = "charl-plan-memory"
+"""The pass that takes `max_memory=N` under `--max-memory`, and `rewrite=false` on the gpu target
+(whose runtime keeps one device buffer per tensor: docs/memory-plan.md)."""
+
+
 def pass_spec(name: str, options: Options) -> str:
     """`name` as a pipeline element, with the options the compilation's `options` imply."""
+    if name == PLAN_PASS:
+        spec = ["rewrite=false"] if options.target == "gpu" else []
+        spec += [f"max_memory={options.max_memory}"] if options.max_memory else []
+        return f"{name}{{{' '.join(spec)}}}" if spec else name
     if name == LINALG_PASS and not options.bounds_checks:
         return f"{name}{{bounds_checks=false}}"
     if name == "convert-to-llvm" and options.target == "gpu":

@@ -51,6 +51,8 @@ class Lowered:
     """The functions the program calls but does not define (the C runtime's, libc's, libm's)."""
     gpu_kernels: str = ""
     """The gpu target's kernels (`runtime.gpu_kernels.kernels_to_json`); empty for the cpu."""
+    memory: tuple[str, ...] = ()
+    """Per function with buffers, its memory plan in one line (`FunctionPlan.summary`)."""
 
 
 def count_kernels(module: ModuleOp) -> int:
@@ -64,12 +66,16 @@ def lower(session: Session, source: Source) -> Lowered:
     `session.timings` (front end, each pass, `llvm-ir`)."""
     from passes import available_passes
     from passes._llvm_emit import signatures
+    from passes._plan_report import FunctionPlan
+    from passes.charl_plan_memory import reporting_to
 
     options = session.options
     require_stages("charlc run", options.target, Stage.TARGET)
     registry = available_passes()
     to_linalg = parse_pass_pipeline(",".join(passes_through(options.target, Stage.LINALG, options)), registry)
     everything = parse_pass_pipeline(",".join(passes_through(options.target, Stage.TARGET, options)), registry)
+    plans: list[FunctionPlan] = []
+    everything = reporting_to(everything, plans.append)
     module, checked = frontend_program(source, session.timings, session.diagnostics)
     run_located(session, source, module, to_linalg, verify=False)  # verified once, at the end
     kernels = count_kernels(module)
@@ -79,7 +85,8 @@ def lower(session: Session, source: Source) -> Lowered:
         text = llvm_ir(module)
     exported = exported_functions(checked)
     callable_signatures = {name: sig for name, sig in signatures(module).items() if name in exported}
-    return Lowered(text, callable_signatures, kernels, external_functions(module), gpu_kernels)
+    memory = tuple(p.summary() for p in plans if p.rows)
+    return Lowered(text, callable_signatures, kernels, external_functions(module), gpu_kernels, memory)
 
 
 def take_kernels(module: ModuleOp, session: Session) -> str:
@@ -240,6 +247,8 @@ class Program:
     cache_hit: bool = False
     warnings: tuple[str, ...] = ()
     """The compiler's warnings, rendered (`file:line:col: warning: ...`, line, caret)."""
+    memory: tuple[str, ...] = ()
+    """The memory plan of each function with buffers, one line each (`--stats`)."""
     _functions: dict[str, Function] = field(default_factory=dict)
 
     @property
@@ -303,7 +312,8 @@ def load_source(source: Source, options: Options | None = None, *, cache: Cache 
             with timings.measure("load object"):
                 code = ObjectCode(data, options.opt_level)
             jit = Jit(code, library, gpu)
-            return Program(jit, entry.signatures, entry.kernels, timings, cache_hit=True, warnings=entry.warnings)
+            memory = entry.memory
+            return Program(jit, entry.signatures, entry.kernels, timings, True, entry.warnings, memory=memory)
     session = Session(options, timings=timings)
     lowered = lower(session, source)
     warnings = tuple(render(source, w) for w in session.diagnostics.warnings)
@@ -318,9 +328,11 @@ def load_source(source: Source, options: Options | None = None, *, cache: Cache 
             warnings,
             lowered.externals,
             lowered.gpu_kernels,
+            lowered.memory,
         )
         cache.store_program(key, entry)
-    return Program(Jit(module, library, gpu), lowered.signatures, lowered.kernels, timings, warnings=warnings)
+    jit = Jit(module, library, gpu)
+    return Program(jit, lowered.signatures, lowered.kernels, timings, warnings=warnings, memory=lowered.memory)
 
 
 def gpu_runtime(kernels: str) -> GpuRuntime:

@@ -26,6 +26,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
     from passes.charl_autodiff import CharlAutodiffPass
     from passes.charl_bufferize import CharlBufferizePass
     from passes.charl_inline import CharlInlinePass
+    from passes.charl_plan_memory import CharlPlanMemoryPass
     from passes.convert_charl_to_linalg import ConvertCharlToLinalgPass
     from passes.convert_linalg_to_gpu import ConvertLinalgToGpuPass
     from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
@@ -39,6 +40,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
         ConvertCharlToLinalgPass,
         LinalgFuseElementwisePass,
         CharlBufferizePass,
+        CharlPlanMemoryPass,
         ConvertLinalgToLoopsPass,
         ConvertLinalgToGpuPass,
         ConvertToLlvmPass,

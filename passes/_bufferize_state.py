@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from xdsl.dialects import arith, memref
-from xdsl.dialects.builtin import DYNAMIC_INDEX, IndexType, IntegerAttr, MemRefType
+from xdsl.dialects.builtin import DYNAMIC_INDEX, IndexType, IntegerAttr, MemRefType, UnknownLoc
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
@@ -95,7 +95,11 @@ class Buffers:
         return self.scopes[-1]
 
     def insert(self, op: Operation) -> Operation:
-        """Inserts `op` before the current op (so after everything inserted for it so far)."""
+        """Inserts `op` before the current op (so after everything inserted for it so far), with
+        the current op's location when it has none (allocations and linalg ops keep their source
+        line: the memory plan reports it)."""
+        if isinstance(op.location, UnknownLoc):
+            op.location = self.scope.current.location
         Rewriter.insert_op(op, InsertPoint.before(self.scope.current))
         return op
 

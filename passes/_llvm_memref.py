@@ -5,7 +5,7 @@ index `offset + sum(index_k * stride_k)` (static terms folded), never through `i
 `memref.alloc` calls `malloc(bytes + 63)` (or the pass's `alloc-symbol`) and aligns to 64 bytes
 with a byte GEP, keeping the allocated pointer for `memref.dealloc`'s `free`. Fixed-size
 `memref.alloca`s go to the entry block.
-Views (`subview`, `cast`, `reinterpret_cast`, `collapse_shape`, `expand_shape`) only compute new
+Views (`subview`, `cast`, `reinterpret_cast`, `collapse_shape`, `expand_shape`, `view`) only compute new
 descriptor fields; casts to and from unranked memrefs are in `passes/_llvm_unranked.py`.
 """
 
@@ -145,6 +145,16 @@ def _subview(fb: FuncBuilder, op: Operation) -> None:
     fb.put(op.result, view.retyped(t))
 
 
+def _view(fb: FuncBuilder, op: Operation) -> None:
+    """`memref.view`: the source's aligned pointer moved by the byte shift, identity layout."""
+    assert isinstance(op, memref.ViewOp)
+    d, t = fb.memref(op.source), _result_type(op)
+    shift = fb.add(d.offset, fb.get(op.byte_shift))
+    aligned = fb.value(llvm.GEPOp.from_mixed_indices(d.aligned, [fb.field(shift)], I8, inbounds=True))
+    sizes = _shape(fb, t, op.sizes)
+    fb.put(op.result, Descriptor(t, d.allocated, aligned, 0, sizes, _row_major(fb, sizes)))
+
+
 def _reinterpret_cast(fb: FuncBuilder, op: Operation) -> None:
     assert isinstance(op, memref.ReinterpretCastOp)
     d, t = fb.memref(op.source), _result_type(op)
@@ -256,6 +266,7 @@ def memref_rules() -> dict[RuleKey, Rule]:
         memref.StoreOp: _store,
         memref.SubviewOp: _subview,
         memref.ReinterpretCastOp: _reinterpret_cast,
+        memref.ViewOp: _view,
         memref.CastOp: _cast,
         memref.CollapseShapeOp: _collapse_shape,
         memref.ExpandShapeOp: _expand_shape,

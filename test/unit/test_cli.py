@@ -251,7 +251,7 @@ def test_cpu_stage_table() -> None:
         Stage.CHARL: (),
         Stage.CHARL_OPT: ("charl-autodiff", "canonicalize", "cse", "dce"),
         Stage.LINALG: ("convert-charl-to-linalg", "linalg-fuse-elementwise"),
-        Stage.BUFFERS: ("charl-bufferize",),
+        Stage.BUFFERS: ("charl-bufferize", "charl-plan-memory"),
         Stage.LOOPS: ("convert-linalg-to-loops",),
         Stage.TARGET: ("convert-to-llvm",),
     }
