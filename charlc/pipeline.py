@@ -66,13 +66,13 @@ TARGETS: tuple[str, ...] = ("cpu", "gpu")
 STAGE_PASSES: Mapping[tuple[str, Stage], tuple[str, ...]] = MappingProxyType(
     {
         ("cpu", Stage.CHARL): (),
-        ("cpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
+        ("cpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce", "charl-quantize"),
         ("cpu", Stage.LINALG): ("convert-charl-to-linalg", "linalg-fuse-elementwise"),
         ("cpu", Stage.BUFFERS): ("charl-bufferize", "charl-plan-memory"),
         ("cpu", Stage.LOOPS): ("convert-linalg-to-loops",),
         ("cpu", Stage.TARGET): ("convert-to-llvm",),
         ("gpu", Stage.CHARL): (),
-        ("gpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
+        ("gpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce", "charl-quantize"),
         ("gpu", Stage.LINALG): ("convert-charl-to-linalg", "linalg-fuse-elementwise"),
         ("gpu", Stage.BUFFERS): ("charl-bufferize", "charl-plan-memory"),
         ("gpu", Stage.LOOPS): ("convert-linalg-to-gpu",),

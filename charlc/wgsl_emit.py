@@ -306,11 +306,12 @@ class KernelEmitter:
             return
         at = self.fresh()
         self.line(f"let {at}: i32 = {index};")
-        word = f"{info.var}[{at} >> 2u]"
+        # Bytes are four a word; i4 values are packed eight a word (two a byte, low nibble first).
+        per, bits, mask = (3, 4, "0xfu") if info.element == "i4" else (2, 8, "0xffu")
+        word = f"{info.var}[{at} >> {per}u]"
         if info.writes:
             word = f"atomicLoad(&{word})"
-        byte = f"(({word} >> (u32({at} & 3) * 8u)) & 0xffu)"
-        # An i4 is its byte's low nibble, sign-extended (the host's LLVM code stores it zero-extended).
+        byte = f"(({word} >> (u32({at} & {(1 << per) - 1}) * {bits}u)) & {mask})"
         self.let(op.res, f"{byte} != 0u" if info.element == "i1" else f"{WRAP[info.element]}(i32({byte}))")
 
     def _store(self, op: memref.StoreOp) -> None:
@@ -322,11 +323,11 @@ class KernelEmitter:
             return
         at, shift = self.fresh(), self.fresh()
         self.line(f"let {at}: i32 = {index};")
-        self.line(f"let {shift}: u32 = u32({at} & 3) * 8u;")
-        # An i4 is stored zero-extended, as LLVM stores it (host code loads it assuming so).
+        per, bits = (3, 4) if info.element == "i4" else (2, 8)
+        self.line(f"let {shift}: u32 = u32({at} & {(1 << per) - 1}) * {bits}u;")
         byte = f"select(0u, 1u, {value})" if info.element == "i1" else f"(u32({value}) & {MASK[info.element]})"
-        self.line(f"atomicAnd(&{info.var}[{at} >> 2u], ~(0xffu << {shift}));")
-        self.line(f"atomicOr(&{info.var}[{at} >> 2u], {byte} << {shift});")
+        self.line(f"atomicAnd(&{info.var}[{at} >> {per}u], ~({MASK.get(info.element, '0xffu')} << {shift}));")
+        self.line(f"atomicOr(&{info.var}[{at} >> {per}u], {byte} << {shift});")
 
     def _dim(self, op: memref.DimOp) -> None:
         info = self._info(op.source, op)

@@ -27,6 +27,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
     from passes.charl_bufferize import CharlBufferizePass
     from passes.charl_inline import CharlInlinePass
     from passes.charl_plan_memory import CharlPlanMemoryPass
+    from passes.charl_quantize import CharlQuantizePass
     from passes.convert_charl_to_linalg import ConvertCharlToLinalgPass
     from passes.convert_linalg_to_gpu import ConvertLinalgToGpuPass
     from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
@@ -37,6 +38,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
     ours: list[type[ModulePass]] = [
         CharlInlinePass,
         CharlAutodiffPass,
+        CharlQuantizePass,
         ConvertCharlToLinalgPass,
         LinalgFuseElementwisePass,
         CharlBufferizePass,

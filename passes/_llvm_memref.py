@@ -21,6 +21,7 @@ from xdsl.utils.exceptions import PassFailedException
 from passes import _llvm_unranked as unranked
 from passes._llvm_arith import icmp
 from passes._llvm_builder import FuncBuilder, Rule, RuleKey
+from passes._llvm_int4 import is_packed, load_i4, storage_bytes, store_i4
 from passes._llvm_types import I64, PTR, Descriptor, Field, Unranked, element_size, is_identity, scalar_type
 
 ALIGNMENT = 64
@@ -78,7 +79,7 @@ def _alloc(fb: FuncBuilder, op: Operation) -> None:
     _identity_only(op, t)
     sizes = _shape(fb, t, op.dynamic_sizes)
     align = max(ALIGNMENT, op.alignment.value.data if isinstance(op.alignment, IntegerAttr) else 0)
-    nbytes = fb.add(fb.mul(_count(fb, sizes), element_size(t.element_type)), align - 1)
+    nbytes = fb.add(storage_bytes(fb, _count(fb, sizes), t.element_type), align - 1)
     raw = fb.call(fb.module.alloc_symbol, [fb.field(nbytes)], PTR)
     assert raw is not None
     address = fb.value(llvm.PtrToIntOp(raw, I64))
@@ -107,6 +108,9 @@ def _dealloc(fb: FuncBuilder, op: Operation) -> None:
 def _load(fb: FuncBuilder, op: Operation) -> None:
     assert isinstance(op, memref.LoadOp)
     d = fb.memref(op.memref)
+    if is_packed(d.type.element_type):
+        fb.put(op.res, load_i4(fb, d, [fb.get(i) for i in op.indices]))
+        return
     ptr = element_ptr(fb, d, [fb.get(i) for i in op.indices])
     fb.put(op.res, fb.value(llvm.LoadOp(ptr, d.element, alignment=element_size(d.type.element_type))))
 
@@ -114,6 +118,9 @@ def _load(fb: FuncBuilder, op: Operation) -> None:
 def _store(fb: FuncBuilder, op: Operation) -> None:
     assert isinstance(op, memref.StoreOp)
     d = fb.memref(op.memref)
+    if is_packed(d.type.element_type):
+        store_i4(fb, d, [fb.get(i) for i in op.indices], fb.get(op.value))
+        return
     ptr = element_ptr(fb, d, [fb.get(i) for i in op.indices])
     fb.emit(llvm.StoreOp(fb.get(op.value), ptr, alignment=element_size(d.type.element_type)))
 
@@ -234,7 +241,7 @@ def _copy(fb: FuncBuilder, op: Operation) -> None:
     assert isinstance(op, memref.CopyOp)
     src, dst = fb.memref(op.source), fb.memref(op.destination)
     if is_identity(src.type) and is_identity(dst.type):
-        nbytes = fb.mul(_count(fb, src.sizes), element_size(src.type.element_type))
+        nbytes = storage_bytes(fb, _count(fb, src.sizes), src.type.element_type)
         args = [dst.aligned, src.aligned, fb.field(nbytes), fb.const(0, I1)]
         fb.emit(llvm.CallIntrinsicOp("llvm.memcpy.p0.p0.i64", args, []))
         return
@@ -243,6 +250,9 @@ def _copy(fb: FuncBuilder, op: Operation) -> None:
 
 def _copy_loops(fb: FuncBuilder, src: Descriptor, dst: Descriptor, indices: list[SSAValue]) -> None:
     dim = len(indices)
+    if dim == src.rank and is_packed(src.type.element_type):
+        store_i4(fb, dst, indices, load_i4(fb, src, indices))
+        return
     if dim == src.rank:
         align = element_size(src.type.element_type)
         value = fb.value(llvm.LoadOp(element_ptr(fb, src, indices), src.element, alignment=align))

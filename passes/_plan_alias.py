@@ -48,19 +48,16 @@ def points_to(function: func.FuncOp) -> PointsTo:
     for arg in function.body.block.args if function.body.blocks else ():
         if is_memref(arg):
             sites[arg] = {OTHER}
-    ops = list(function.walk())
+    flows = [f for op in function.walk() if op.results or op.regions for f in _flows(op) if is_memref(f[0])]
     changed = True
     while changed:
         changed = False
-        for op in ops:
-            for target, sources, seed in _flows(op):
-                if not is_memref(target):
-                    continue
-                known = sites.setdefault(target, set())
-                new = set(seed).union(*(sites.get(s, set()) for s in sources))
-                if not new <= known:
-                    known |= new
-                    changed = True
+        for target, sources, seed in flows:
+            known = sites.setdefault(target, set())
+            new = set(seed).union(*(sites.get(s, set()) for s in sources))
+            if not new <= known:
+                known |= new
+                changed = True
     return sites
 
 

@@ -19,6 +19,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from passes._loops_emit import NestEmitter
 from passes._loops_plan import Plan, contraction_plan, general_plan, match_contraction
+from passes._loops_qgemm import emit_qgemm
 from passes._loops_structure import PASS_NAME, Structured, is_lowered_here, loop_bound_sources, structured_view
 from passes._loops_ukernel import emit_sgemm, is_sgemm
 
@@ -39,7 +40,8 @@ class ConvertLinalgToLoopsPass(ModulePass):
     With `ukernels` (the default), a `linalg.matmul` of f32 memrefs with unit inner stride (default
     indexing maps) becomes `func.call @charl_rt_sgemm_f32` on the operands cast to `memref<*xf32>`
     instead (the runtime's packed, multithreaded micro-kernel, docs/runtime.md);
-    `ukernels=false` lowers it to loops like every other op.
+    `ukernels=false` lowers it to loops like every other op. Likewise the integer matmul generic of
+    `charl-quantize` (`library_call = "charl_qgemm"`) becomes `func.call @charl_rt_qgemm_i8` or `_i4`.
 
     Requires: buffer semantics (memref operands, no tensor results); operands that are distinct
     SSA values do not overlap in memory. Guarantees: no linalg op remains; the replacements use
@@ -62,6 +64,8 @@ class ConvertLinalgToLoopsPass(ModulePass):
             if self.ukernels and is_sgemm(target):
                 assert isinstance(target, MatmulOp)
                 emit_sgemm(target)
+                continue
+            if self.ukernels and emit_qgemm(target):
                 continue
             view = structured_view(target)
             NestEmitter(view, self._plan(view, tiles)).emit()

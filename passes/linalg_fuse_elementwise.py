@@ -17,6 +17,7 @@ from xdsl.passes import ModulePass
 from passes._fuse_fill import fuse_fill
 from passes._fuse_generic import fuse, plan
 from passes._fuse_remarks import OpNames, Remark, RemarkSink, print_remark, remark_at
+from passes._qgemm import is_qgemm
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class LinalgFuseElementwisePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         fuser = Fuser(OpNames() if self.remarks else None)
         for candidate in list(op.walk()):
-            if isinstance(candidate, linalg.GenericOp) and candidate.parent is not None:
+            if isinstance(candidate, linalg.GenericOp) and candidate.parent is not None and not is_qgemm(candidate):
                 fuser.fuse_into(candidate)
         sink = self.report or print_remark
         for remark in fuser.final_remarks():
@@ -127,6 +128,8 @@ def attempt(producer: Operation, consumer: linalg.GenericOp) -> linalg.GenericOp
     """Fuses `producer` into `consumer`: the fused op, or why they do not fuse."""
     if isinstance(producer, linalg.FillOp):
         return fuse_fill(producer, consumer)
+    if is_qgemm(producer):
+        return "the producer is an integer matmul (charl-quantize)"
     if not isinstance(producer, linalg.GenericOp):
         return f"the producer is a {producer.name}, not an elementwise linalg.generic"
     fusion = plan(producer, consumer)

@@ -171,9 +171,13 @@ class GpuRuntime:
         hit = cache.get(key)
         if hit is not None:
             return hit
-        start, lo, hi = _extent(words, rank, ITEMSIZE[element])
+        start, lo, hi = _reach(element, words, rank)
         buf = self._res.find(_key(words), lo, hi, register=True)
         assert buf is not None
+        if element == "i4":  # packed two a byte: the element offset counts nibbles
+            values = ((words[1] - buf.base) * 2 + words[2], *words[3:])
+            hit = cache[key] = (buf, values, f"m{element}/{rank}")
+            return hit
         delta = start - buf.base
         if delta % ITEMSIZE[element]:
             raise GpuError(f"a memref of {element} starts {delta} bytes into its buffer, not at an element boundary")
@@ -336,7 +340,7 @@ class GpuRuntime:
         words = self._descriptor(rank, address)
         buf = self._res.by_key.get(_key(words))
         if buf is None:
-            _, lo, hi = _extent(words, rank, ITEMSIZE[element])
+            _, lo, hi = _reach(element, words, rank)
             buf = self._res.find(_key(words), lo, hi, register=False)
             if buf is None:
                 return
@@ -392,6 +396,15 @@ class GpuRuntime:
 def _key(words: list[int]) -> int:
     """The allocation a descriptor belongs to: its allocated pointer (the aligned one for globals)."""
     return words[1] if words[0] in _NO_ALLOCATION else words[0]
+
+
+def _reach(element: str, words: list[int], rank: int) -> tuple[int, int, int]:
+    """`_extent` for memrefs of `element`; an `i4` view (two elements a byte) is measured in nibbles
+    and reaches the bytes that hold them."""
+    if element != "i4":
+        return _extent(words, rank, ITEMSIZE[element])
+    start, lo, hi = _extent([0, words[1] * 2, *words[2:]], rank, 1)
+    return start // 2, lo // 2, (hi + 1) // 2
 
 
 def _extent(words: list[int], rank: int, itemsize: int) -> tuple[int, int, int]:

@@ -8,7 +8,7 @@ Bindings of a kernel's WGSL (all in `@group(0)`):
 
 - binding `k` (k = 0, 1, ...) is the k-th memref argument, the whole device buffer of its host
   allocation: `array<T>` for f32, f64, i32, i64; `array<u32>` words for i8, i4 and i1 (four elements a
-  word, little-endian; an i4 takes a byte, its low nibble, as LLVM stores it on the host),
+  word, little-endian; i4 values packed eight a word, two a byte, low nibble first, as on the host),
   `array<atomic<u32>>` when the kernel writes them. Declared `read` when the
   kernel does not write the argument, else `read_write`; the runtime switches every `read` to
   `read_write` (`wgsl_all_writable`) when one dispatch binds a buffer both ways (WebGPU forbids

@@ -8,7 +8,7 @@
 | `charl_gpu_scalar_<T>` | `void (T value)`, T in `f32 f64 i32 i64 i8 i1 index` (`index` is `int64_t`) |
 
 An `i1` kernel argument may be staged with `charl_gpu_scalar_i32` (0 or 1) or `charl_gpu_scalar_i1`,
-an `i4` one with `charl_gpu_scalar_i8` (sign-extended). An `i4` memref holds one byte an element.
+an `i4` one with `charl_gpu_scalar_i8` (sign-extended). An `i4` memref holds two elements a byte (low nibble first).
 | `charl_gpu_launch` | `void (int32_t kernel, int64_t invocations)` |
 | `charl_gpu_access_<T>` | `void (int64_t rank, void *desc, int32_t writes)` |
 

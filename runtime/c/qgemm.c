@@ -411,32 +411,73 @@ static void share(void *arg, int id, int count) {
     }
 }
 
-/* xs, xq (zero-padded to kpad) and the per-slice sums of xq, row by row. */
-static void quantize_rows(const QGemm *g, const float *x, int64_t ldx, int8_t *xq, int32_t *xsum, float *xs) {
+/* Row m of xq (zero-padded to kpad) and its per-slice sums. */
+static void finish_row(const QGemm *g, int64_t m, int8_t *xq, int32_t *xsum) {
     int64_t slice_len = (g->K + g->slices - 1) / g->slices;
-    for (int64_t m = 0; m < g->M; m++) {
-        const float *row = x + m * ldx;
-        float peak = 0.0f;
-        for (int64_t k = 0; k < g->K; k++) {
-            peak = fmaxf(peak, fabsf(row[k]));
+    int8_t *row = xq + m * g->kpad;
+    memset(row + g->K, 0, (size_t)(g->kpad - g->K));
+    for (int64_t sl = 0; sl < g->slices; sl++) {
+        int32_t sum = 0;
+        for (int64_t k = sl * slice_len; k < min64(g->K, (sl + 1) * slice_len); k++) {
+            sum += row[k];
         }
-        float scale = peak / 127.0f;
-        float divisor = scale == 0.0f ? 1.0f : scale;
-        int8_t *out = xq + m * g->kpad;
-        memset(out, 0, (size_t)g->kpad);
-        for (int64_t k = 0; k < g->K; k++) {
-            float r = nearbyintf(row[k] / divisor);
-            out[k] = (int8_t)fminf(127.0f, fmaxf(-127.0f, r));
-        }
-        for (int64_t sl = 0; sl < g->slices; sl++) {
-            int32_t sum = 0;
-            for (int64_t k = sl * slice_len; k < min64(g->K, (sl + 1) * slice_len); k++) {
-                sum += out[k];
-            }
-            xsum[m * g->slices + sl] = sum;
-        }
-        xs[m] = scale;
+        xsum[m * g->slices + sl] = sum;
     }
+}
+
+/* Quantizes row m of x to int8 (the scale into xs[m]). */
+static void quantize_row(const QGemm *g, int64_t m, const float *row, int8_t *xq, float *xs) {
+    float peak = 0.0f;
+    for (int64_t k = 0; k < g->K; k++) {
+        peak = fmaxf(peak, fabsf(row[k]));
+    }
+    float scale = peak / 127.0f;
+    float divisor = scale == 0.0f ? 1.0f : scale;
+    int8_t *out = xq + m * g->kpad;
+    for (int64_t k = 0; k < g->K; k++) {
+        out[k] = (int8_t)fminf(127.0f, fmaxf(-127.0f, nearbyintf(row[k] / divisor)));
+    }
+    xs[m] = scale;
+}
+
+/* The operands of one call, before the activations are given. */
+static QGemm setup(int bits, int64_t M, int64_t N, int64_t K, const void *q, int64_t qoff, int64_t ldq,
+                   const float *s, int64_t lds, int64_t group, float *y, int64_t ldy) {
+    if ((bits != 8 && bits != 4) || group <= 0 || K % group != 0) {
+        charl_fail(NULL, "charl_rt_qgemm: %d-bit weights with group %lld of K = %lld", bits, (long long)group,
+                   (long long)K);
+    }
+    int64_t srows = K / group, per = (group + MAX_SLICE - 1) / MAX_SLICE;
+    QGemm g = {bits, M, N, K, group, srows * per, q, qoff, ldq, s, lds, srows, NULL, 0, NULL, NULL, y, ldy};
+    g.kpad = (K + 3) / 4 * 4 + 4;
+    return g;
+}
+
+/* Runs the product of `g` (its xq, xsum, xs filled in) with the kernel `kernel` names. */
+static void run(const QGemm *g, const char *kernel) {
+    Job job = {g, choose(kernel).fn};
+    int64_t units = (g->N + TILE_N - 1) / TILE_N;
+    int threads = g->M * g->N * g->K < QGEMM_PARALLEL_MIN_MACS ? 1 : charl_thread_count();
+    threads = units < threads ? (int)units : threads;
+    if (threads <= 1) {
+        share(&job, 0, 1);
+    } else {
+        charl_pool_run(threads, share, &job);
+    }
+}
+
+/* The activation buffers of `g`: xq [M, kpad], xsum [M, slices], xs [M]; freed by `release`. */
+static void allocate(QGemm *g, int8_t **xq, int32_t **xsum, float **xs) {
+    *xq = charl_malloc((size_t)(g->M * g->kpad));
+    *xsum = charl_malloc((size_t)(g->M * g->slices) * sizeof(int32_t));
+    *xs = charl_malloc((size_t)g->M * sizeof(float));
+    g->xq = *xq, g->xsum = *xsum, g->xs = *xs;
+}
+
+static void release(int8_t *xq, int32_t *xsum, float *xs) {
+    free(xq);
+    free(xsum);
+    free(xs);
 }
 
 CHARL_EXPORT void charl_rt_qgemm(int bits, int64_t M, int64_t N, int64_t K, const float *x, int64_t ldx,
@@ -445,67 +486,73 @@ CHARL_EXPORT void charl_rt_qgemm(int bits, int64_t M, int64_t N, int64_t K, cons
     if (M <= 0 || N <= 0 || K <= 0) {
         return;
     }
-    if ((bits != 8 && bits != 4) || group <= 0 || K % group != 0) {
-        charl_fail(NULL, "charl_rt_qgemm: %d-bit weights with group %lld of K = %lld", bits, (long long)group,
-                   (long long)K);
+    QGemm g = setup(bits, M, N, K, q, qoff, ldq, s, lds, group, y, ldy);
+    int8_t *xq;
+    int32_t *xsum;
+    float *xs;
+    allocate(&g, &xq, &xsum, &xs);
+    for (int64_t m = 0; m < M; m++) {
+        quantize_row(&g, m, x + m * ldx, xq, xs);
+        finish_row(&g, m, xq, xsum);
     }
-    int64_t srows = K / group, per = (group + MAX_SLICE - 1) / MAX_SLICE;
-    QGemm g = {bits, M, N, K, group, srows * per, q, qoff, ldq, s, lds, srows, NULL, 0, NULL, NULL, y, ldy};
-    g.kpad = (K + 3) / 4 * 4 + 4;
-    int8_t *xq = charl_malloc((size_t)(M * g.kpad));
-    int32_t *xsum = charl_malloc((size_t)(M * g.slices) * sizeof(int32_t));
-    float *xs = charl_malloc((size_t)M * sizeof(float));
-    g.xq = xq, g.xsum = xsum, g.xs = xs;
-    quantize_rows(&g, x, ldx, xq, xsum, xs);
-    Job job = {&g, choose(kernel).fn};
-    int64_t units = (N + TILE_N - 1) / TILE_N;
-    int threads = M * N * K < QGEMM_PARALLEL_MIN_MACS ? 1 : charl_thread_count();
-    threads = units < threads ? (int)units : threads;
-    if (threads <= 1) {
-        share(&job, 0, 1);
-    } else {
-        charl_pool_run(threads, share, &job);
-    }
-    free(xq);
-    free(xsum);
-    free(xs);
+    run(&g, kernel);
+    release(xq, xsum, xs);
 }
 
 /* The kernel a call would use now (`kernel` as for charl_rt_qgemm). */
 CHARL_EXPORT const char *charl_rt_qgemm_kernel(const char *kernel) { return choose(kernel).name; }
 
-/* Y += X @ dequantize(Q, S) on descriptors: X [M, K] f32, Q [K, N] of `bits`, S [N] (one scale per
- * column) or [G, N] (groups of K / G rows), Y [M, N] f32; rows of X, S, Y contiguous. */
-static void qgemm_desc(int bits, int64_t rank_x, const CharlDescriptor *x, int64_t rank_q, const CharlDescriptor *q,
-                       int64_t rank_s, const CharlDescriptor *s, int64_t rank_y, const CharlDescriptor *y) {
+/* Y += xs * (XQ @ Q) scaled per group, on descriptors: XQ [M, K] i8 (activations quantized per
+ * row), XS [M] f32 (their scales), Q [K, N] of `bits`, S [N] (one scale per column) or [G, N]
+ * (groups of K / G rows), Y [M, N] f32; rows contiguous. */
+static void qgemm_desc(int bits, const int64_t ranks[5], const CharlDescriptor *d[5]) {
     const char *name = bits == 8 ? "charl_rt_qgemm_i8" : "charl_rt_qgemm_i4";
-    if (rank_x != 2 || rank_q != 2 || rank_y != 2 || (rank_s != 1 && rank_s != 2)) {
-        charl_fail(NULL, "%s: operands of rank %lld, %lld, %lld, %lld", name, (long long)rank_x, (long long)rank_q,
-                   (long long)rank_s, (long long)rank_y);
+    if (ranks[0] != 2 || ranks[1] != 1 || ranks[2] != 2 || (ranks[3] != 1 && ranks[3] != 2) || ranks[4] != 2) {
+        charl_fail(NULL, "%s: operands of rank %lld, %lld, %lld, %lld, %lld", name, (long long)ranks[0],
+                   (long long)ranks[1], (long long)ranks[2], (long long)ranks[3], (long long)ranks[4]);
     }
-    const int64_t *sx = x->sizes_strides, *sq = q->sizes_strides, *ss = s->sizes_strides, *sy = y->sizes_strides;
-    int64_t M = sx[0], K = sx[1], N = sq[1], srows = rank_s == 1 ? 1 : ss[0];
-    int64_t scols = rank_s == 1 ? ss[0] : ss[1], sstride = rank_s == 1 ? ss[1] : ss[3];
-    int64_t lds = rank_s == 1 ? 0 : ss[2];
+    const int64_t *sx = d[0]->sizes_strides, *sxs = d[1]->sizes_strides, *sq = d[2]->sizes_strides;
+    const int64_t *ss = d[3]->sizes_strides, *sy = d[4]->sizes_strides;
+    bool grouped = ranks[3] == 2;
+    int64_t M = sx[0], K = sx[1], N = sq[1], srows = grouped ? ss[0] : 1;
+    int64_t scols = grouped ? ss[1] : ss[0], sstride = grouped ? ss[3] : ss[1], lds = grouped ? ss[2] : 0;
     bool unit = sx[3] == 1 && sq[3] == 1 && sstride == 1 && sy[3] == 1;
-    if (sq[0] != K || sy[0] != M || sy[1] != N || scols != N || srows < 1 || K % srows != 0 || !unit) {
+    if (sxs[0] != M || sq[0] != K || sy[0] != M || sy[1] != N || scols != N || srows < 1 || K % srows != 0 ||
+        !unit) {
         charl_fail(NULL, "%s: shapes %lldx%lld @ %lldx%lld (scales %lldx%lld) into %lldx%lld", name, (long long)M,
                    (long long)K, (long long)sq[0], (long long)N, (long long)srows, (long long)scols,
                    (long long)sy[0], (long long)sy[1]);
     }
-    const float *px = (const float *)x->aligned + x->offset, *ps = (const float *)s->aligned + s->offset;
-    float *py = (float *)y->aligned + y->offset;
-    charl_rt_qgemm(bits, M, N, K, px, sx[2], q->aligned, q->offset, sq[2], ps, lds, K / srows, py, sy[2], NULL);
+    if (M <= 0 || N <= 0 || K <= 0) {
+        return;
+    }
+    const float *ps = (const float *)d[3]->aligned + d[3]->offset;
+    float *py = (float *)d[4]->aligned + d[4]->offset;
+    QGemm g = setup(bits, M, N, K, d[2]->aligned, d[2]->offset, sq[2], ps, lds, K / srows, py, sy[2]);
+    int8_t *xq;
+    int32_t *xsum;
+    float *xs;
+    allocate(&g, &xq, &xsum, &xs);
+    const int8_t *px = (const int8_t *)d[0]->aligned + d[0]->offset;
+    const float *pxs = (const float *)d[1]->aligned + d[1]->offset;
+    for (int64_t m = 0; m < M; m++) {
+        memcpy(xq + m * g.kpad, px + m * sx[2], (size_t)K);
+        finish_row(&g, m, xq, xsum);
+        xs[m] = pxs[m * sxs[1]];
+    }
+    run(&g, NULL);
+    release(xq, xsum, xs);
 }
 
-CHARL_EXPORT void charl_rt_qgemm_i8(int64_t rank_x, const CharlDescriptor *x, int64_t rank_q,
-                                    const CharlDescriptor *q, int64_t rank_s, const CharlDescriptor *s,
-                                    int64_t rank_y, const CharlDescriptor *y) {
-    qgemm_desc(8, rank_x, x, rank_q, q, rank_s, s, rank_y, y);
-}
+#define QGEMM_ENTRY(bits)                                                                                        \
+    CHARL_EXPORT void charl_rt_qgemm_i##bits(int64_t rank_xq, const CharlDescriptor *xq, int64_t rank_xs,       \
+                                             const CharlDescriptor *xs, int64_t rank_q, const CharlDescriptor *q, \
+                                             int64_t rank_s, const CharlDescriptor *s, int64_t rank_y,            \
+                                             const CharlDescriptor *y) {                                          \
+        const int64_t ranks[5] = {rank_xq, rank_xs, rank_q, rank_s, rank_y};                                      \
+        const CharlDescriptor *d[5] = {xq, xs, q, s, y};                                                          \
+        qgemm_desc(bits, ranks, d);                                                                               \
+    }
 
-CHARL_EXPORT void charl_rt_qgemm_i4(int64_t rank_x, const CharlDescriptor *x, int64_t rank_q,
-                                    const CharlDescriptor *q, int64_t rank_s, const CharlDescriptor *s,
-                                    int64_t rank_y, const CharlDescriptor *y) {
-    qgemm_desc(4, rank_x, x, rank_q, q, rank_s, s, rank_y, y);
-}
+QGEMM_ENTRY(8)
+QGEMM_ENTRY(4)

@@ -1,9 +1,9 @@
 """int4 data on the gpu target (regression: convert-linalg-to-gpu stopped with "no GPU type for i4").
 
-An `i4` memref holds one element a byte. The host's LLVM code stores the value zero-extended (the
-low nibble, high bits clear) and loads it assuming so; kernels therefore load the low nibble
-sign-extended (`wrap4`, whatever the high bits hold) and store it zero-extended. An `i4` scalar
-that host code passes to a kernel travels as a sign-extended `i8`. A program that quantizes to int4
+An `i4` memref holds two elements a byte (element e is the low nibble of byte e / 2 when e is even,
+the high nibble when odd), on the host as on the device: kernels read the nibble sign-extended
+(`wrap4`) and store it without touching its neighbour. An `i4` scalar that host code passes to a
+kernel travels as a sign-extended `i8`. A program that quantizes to int4
 on the device, reads elements and views of the result on the host, passes one to a kernel and
 dequantizes must print what the CPU prints; the kernels' i4 arithmetic wraps like MLIR's.
 """
@@ -84,13 +84,33 @@ STORE = """    %t = gpu.global_id x
     }"""
 
 
+def pack(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """int4 `values` (an even count) packed two a byte, low nibble first."""
+    nibbles = (values & 0xF).astype(np.uint8)
+    return (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8)
+
+
+def unpack(packed: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The int4 values of packed bytes, sign-extended."""
+    nibbles = np.stack([packed & 0xF, packed >> 4], axis=1).ravel().astype(np.int64)
+    return np.where(nibbles & 8, nibbles - 16, nibbles)
+
+
+def nibble_descriptor(packed: np.ndarray[Any, Any]) -> Any:
+    """The rank-1 descriptor of the `2 * packed.size` int4 elements of `packed`."""
+    from runtime.abi import descriptor_struct
+
+    n, ptr = 2 * packed.size, packed.ctypes.data
+    return descriptor_struct(1)(ptr, ptr, 0, (ctypes.c_int64 * 1)(n), (ctypes.c_int64 * 1)(1))
+
+
 def _launch(rt: GpuRuntime, spec: KernelSpec, args: list[Any], n: int) -> None:
-    """Stage `args` with the entry points of the spec's element types (an int8 array for i4)."""
+    """Stage `args` with the entry points of the spec's element types (packed bytes for i4)."""
     symbols = rt.functions()
     staged = []
     for arg_spec, arg in zip(spec.args, args, strict=True):
         if isinstance(arg_spec, MemRefArg):
-            desc = descriptor(arg)
+            desc = nibble_descriptor(arg) if arg_spec.element == "i4" else descriptor(arg)
             staged.append((arg_spec.element, arg, desc))
             symbols[f"charl_gpu_memref_{arg_spec.element}"](arg.ndim, ctypes.addressof(desc))
         else:
@@ -102,15 +122,14 @@ def _launch(rt: GpuRuntime, spec: KernelSpec, args: list[Any], n: int) -> None:
 
 
 def _operands() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Every pair (a, b) of -8..7 with b nonzero (divui by zero is undefined), and their bytes:
-    `a` zero-extended, as LLVM stores it, `b` sign-extended."""
+    """Every pair (a, b) of -8..7 with b nonzero (divui by zero is undefined), and both packed."""
     a, b = (v.ravel() for v in np.meshgrid(np.arange(-8, 8), np.arange(-8, 8)))
     a, b = a[b != 0], b[b != 0]
-    return a, b, (a & 0xF).astype(np.int8), b.astype(np.int8)
+    return a, b, pack(a), pack(b)
 
 
 def test_int4_kernel_ops_wrap_like_mlir() -> None:
-    """Loads of either byte form give the value; i4 arithmetic and conversions match MLIR's."""
+    """Loads of packed nibbles give the values; i4 arithmetic and conversions match MLIR's."""
     spec = rows_kernel(["i4", "i4"], "i32", [text for text, _ in ROWS.values()])
     assert [m.element for m in spec.memrefs] == ["i4", "i4", "i32"]
     a, b, x, y = _operands()
@@ -121,10 +140,12 @@ def test_int4_kernel_ops_wrap_like_mlir() -> None:
         np.testing.assert_array_equal(out[k], want, err_msg=f"{name} on i4")
 
 
-def test_int4_kernel_stores_the_nibble_zero_extended() -> None:
-    """Each stored byte is the sum's low nibble with the high bits clear (they were set)."""
+def test_int4_kernel_stores_packed_nibbles() -> None:
+    """Each stored nibble is the sum's, in the byte that held 0xa, 0xa before."""
     spec = kernel("%x: memref<?xi4>, %y: memref<?xi4>, %q: memref<?xi4>, %n: index", STORE)
     a, b, x, y = _operands()
-    q = np.full(a.size, -86, np.int8)  # 0xaa
+    q = np.full(a.size // 2 + 1, 0xAA, np.uint8)
     _launch(GpuRuntime([spec], gpu_context()), spec, [x, y, q, a.size], a.size)
-    np.testing.assert_array_equal(q.view(np.uint8), (a + b) & 0xF)
+    want = np.array([wrap4(int(u + v)) for u, v in zip(a, b, strict=True)])
+    np.testing.assert_array_equal(unpack(q)[: a.size], want)
+    assert q[-1] == 0xAA, "the nibbles past the last element are kept"

@@ -3,8 +3,8 @@
 // --emit=wgsl prints every kernel of the gpu target (a `// kernel N: @kN` header, one storage
 // binding per memref, read-only unless the kernel stores into it, then the parameter block), then
 // the dispatch plan: per host function, each launch with its invocations, workgroups and bindings,
-// indented under the loops that contain it. int4 data is one byte an element: a kernel loads the
-// low nibble sign-extended (`wrap4`) and stores it zero-extended, as the host's LLVM code does.
+// indented under the loops that contain it. int4 data is packed two a byte, eight a u32 word, as on
+// the host: a kernel loads its nibble sign-extended (`wrap4`) and stores it leaving its neighbours.
 
 // relu(x * s), fused into one kernel: x read-only, the result writable, the scalar argument `s`
 // and the invocation count read from the parameter block.
@@ -27,20 +27,21 @@
 // CHECK:         let [[R:v[0-9]+]]: f32 = maximum_f32([[P]], {{v[0-9]+}});
 // CHECK-NEXT:    m1[m1_off + [[ROW]] * 3 + [[COL]]] = [[R]];
 
-// quantize_tensor(x, int4, ...) stores bytes: atomics on u32 words, the nibble zero-extended.
+// quantize_tensor(x, int4, ...) stores nibbles: atomics on u32 words of eight.
 // CHECK-LABEL: // kernel 6: @k6
 // CHECK:       @group(0) @binding(2) var<storage, read_write> m2: array<atomic<u32>>;
 // CHECK-NEXT:  @group(0) @binding(3) var<storage, read> prm: array<u32>;
 // CHECK:       fn wrap4(x: i32) -> i32 { return (x << 28u) >> 28u; }
 // CHECK:       let [[Q:v[0-9]+]]: i32 = wrap4(i32({{v[0-9]+}}));
-// CHECK:       atomicAnd(&m2[[[AT:v[0-9]+]] >> 2u], ~(0xffu << [[SHIFT:v[0-9]+]]));
-// CHECK-NEXT:  atomicOr(&m2[[[AT]] >> 2u], (u32([[Q]]) & 0xfu) << [[SHIFT]]);
+// CHECK:       let [[SHIFT:v[0-9]+]]: u32 = u32([[AT:v[0-9]+]] & 7) * 4u;
+// CHECK-NEXT:  atomicAnd(&m2[[[AT]] >> 3u], ~(0xfu << [[SHIFT]]));
+// CHECK-NEXT:  atomicOr(&m2[[[AT]] >> 3u], (u32([[Q]]) & 0xfu) << [[SHIFT]]);
 
-// dequantize loads the int4 bytes read-only, each nibble sign-extended.
+// dequantize loads the packed int4 data read-only, each nibble sign-extended.
 // CHECK-LABEL: // kernel 7: @k7
 // CHECK-NEXT:  @group(0) @binding(0) var<storage, read> m0: array<u32>;
 // CHECK:       let [[AT:v[0-9]+]]: i32 = m0_off + {{v[0-9]+}} * 3 + {{v[0-9]+}};
-// CHECK-NEXT:  let {{v[0-9]+}}: i32 = wrap4(i32(((m0[[[AT]] >> 2u] >> (u32([[AT]] & 3) * 8u)) & 0xffu)));
+// CHECK-NEXT:  let {{v[0-9]+}}: i32 = wrap4(i32(((m0[[[AT]] >> 3u] >> (u32([[AT]] & 7) * 4u)) & 0xfu)));
 
 // print(q) widens the int4 data to int8 for the run-time library.
 // CHECK-LABEL: // kernel 8: @k8
