@@ -97,6 +97,11 @@ def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpe
         printer = reduce_wgsl if template.data == "reduce" else vector_wgsl
         emitter, text = printer(func, number, workgroup)
         return _spec(func, number, workgroup, emitter, text)
+    if isinstance(template, StringAttr) and template.data == "qgemm":
+        from charlc.wgsl_qgemm import qgemm_wgsl
+
+        emitter, text = qgemm_wgsl(func, number, workgroup, _int_attr(func, "charl.group", 0))
+        return _spec(func, number, workgroup, emitter, text)
     tiles_attr = func.attributes.get("charl.tiles")
     if not (isinstance(template, StringAttr) and template.data == "matmul" and isinstance(tiles_attr, ArrayAttr)):
         raise WgslError(f"unknown kernel template {template} (with tiles {tiles_attr})", func)

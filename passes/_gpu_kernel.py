@@ -29,6 +29,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
 
 from passes import _gpu_matmul as matmul
+from passes import _gpu_qgemm as qgemm
 from passes import _gpu_reduce as reduce
 from passes import _gpu_vector as vector
 from passes._loops_emit import Env, NestEmitter
@@ -100,9 +101,10 @@ def invocations(b: Builder, view: Structured) -> SSAValue:
     tiles = matmul.templated(view.op)
     if tiles is not None:
         return matmul.invocations(b, view.op, tiles)  # type: ignore[arg-type]
-    if reduce.templated(view) is not None:
+    plain = qgemm.group_of(view.op) is not None  # the qgemm template: one invocation per output
+    if not plain and reduce.templated(view) is not None:
         return reduce.invocations(b, view)
-    if vector.templated(view):
+    if not plain and vector.templated(view):
         return vector.invocations(b, view)
     total: SSAValue | None = None
     for loop, (value, dim, size) in enumerate(loop_bound_sources(view)):
@@ -183,7 +185,11 @@ def _build(op: Operation, take: Captured, workgroup_size: int) -> gpu.FuncOp:
     then.add_op(scf.YieldOp())
     view = structured_view(clone)
     found = reduce.templated(view)
-    if found is not None:
+    group = qgemm.group_of(op)
+    if group is not None:
+        qgemm.mark(fn.attributes, group)
+        KernelNestEmitter(view, general_plan(view), linear).emit()
+    elif found is not None:
         reduce.mark(fn.attributes, found[0])
         reduce.ReduceNest(view, *found, linear).emit()
     elif vector.templated(view):

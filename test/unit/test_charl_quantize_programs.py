@@ -106,3 +106,16 @@ def test_the_cpu_calls_the_integer_kernels(qtype: str, group: int, tmp_path: Pat
     command = [sys.executable, "-m", "charlc", str(path), "--emit=mlir", "--stop-after=loops"]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.count(f"func.call @charl_rt_qgemm_i{qtype[3:]}(") == 2, done.stdout
+
+
+@pytest.mark.parametrize(("qtype", "group"), [("int8", 0), ("int4", 32)])
+def test_the_gpu_prints_the_qgemm_template(qtype: str, group: int, tmp_path: Path) -> None:
+    """Each quantized matmul is a qgemm kernel reading the packed weights from u32 words (a byte or
+    a nibble at a time) and summing each group in integers."""
+    path = tmp_path / "q.ch"
+    path.write_text(source(qtype, group, 1, 64, 32, 8))
+    command = [sys.executable, "-m", "charlc", str(path), "--target=gpu", "--emit=wgsl"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.count(f"(qgemm template, {qtype})") == 2, done.stdout
+    assert f"& {'7u) * 4u' if qtype == 'int4' else '3u) * 8u'}" in done.stdout
+    assert "var isum: i32 = 0i;" in done.stdout
