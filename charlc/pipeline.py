@@ -66,14 +66,14 @@ TARGETS: tuple[str, ...] = ("cpu", "gpu")
 STAGE_PASSES: Mapping[tuple[str, Stage], tuple[str, ...]] = MappingProxyType(
     {
         ("cpu", Stage.CHARL): (),
-        ("cpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce", "charl-quantize"),
-        ("cpu", Stage.LINALG): ("convert-charl-to-linalg", "linalg-fuse-elementwise"),
+        ("cpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
+        ("cpu", Stage.LINALG): ("charl-quantize", "convert-charl-to-linalg", "linalg-fuse-elementwise"),
         ("cpu", Stage.BUFFERS): ("charl-bufferize", "charl-plan-memory"),
         ("cpu", Stage.LOOPS): ("convert-linalg-to-loops",),
         ("cpu", Stage.TARGET): ("convert-to-llvm",),
         ("gpu", Stage.CHARL): (),
-        ("gpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce", "charl-quantize"),
-        ("gpu", Stage.LINALG): ("convert-charl-to-linalg", "linalg-fuse-elementwise"),
+        ("gpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
+        ("gpu", Stage.LINALG): ("charl-quantize", "convert-charl-to-linalg", "linalg-fuse-elementwise"),
         ("gpu", Stage.BUFFERS): ("charl-bufferize", "charl-plan-memory"),
         ("gpu", Stage.LOOPS): ("convert-linalg-to-gpu",),
         ("gpu", Stage.TARGET): ("convert-to-llvm",),
@@ -188,6 +188,8 @@ def pass_spec(name: str, options: Options) -> str:
         return f"{name}{{bounds_checks=false}}"
     if name == "convert-to-llvm" and options.target == "gpu":
         return f"{name}{{{GPU_HOST_OPTIONS}}}"
+    if name == "linalg-fuse-elementwise" and options.target == "cpu":
+        return f"{name}{{matmul_epilogues=true}}"  # the gpu target's matmul template takes no epilogue
     return name
 
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from xdsl.dialects import arith, func
-from xdsl.dialects.builtin import AffineMapAttr, IndexType, IntegerAttr
+from xdsl.dialects.builtin import AffineMapAttr, ArrayAttr, IndexType, IntegerAttr
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -197,20 +197,33 @@ def finish(
         mapper[c_args[c_inputs + k]] = block.args[len(inputs) + k]
     block.add_ops([op.clone(mapper) for op in consumer.body.block.ops])
     maps = [m for _, m, _ in inputs] + maps_of(consumer)[c_inputs:]
-    fused = linalg.GenericOp(
-        [v for v, _, _ in inputs],
-        outputs,
-        Region(block),
+    return rebuild(consumer, [v for v, _, _ in inputs], maps, outputs, Region(block), consumer.iterator_types)
+
+
+def rebuild(
+    op: linalg.GenericOp,
+    inputs: Sequence[SSAValue],
+    maps: Sequence[AffineMap],
+    outputs: Sequence[SSAValue],
+    body: Region,
+    iterators: ArrayAttr[IteratorTypeAttr],
+) -> linalg.GenericOp:
+    """A generic of `inputs`, `outputs`, `body`, `maps` and `iterators` with `op`'s result types,
+    attributes, location and result names, put in `op`'s place (returned)."""
+    new = linalg.GenericOp(
+        list(inputs),
+        list(outputs),
+        body,
         [AffineMapAttr(m) for m in maps],
-        consumer.iterator_types,
-        [r.type for r in consumer.results],
+        iterators,
+        [r.type for r in op.results],
     )
-    fused.attributes.update(consumer.attributes)
-    fused.location = consumer.location
-    for new, old in zip(fused.results, consumer.results, strict=True):
-        new.name_hint = old.name_hint
-    Rewriter.replace_op(consumer, fused)
-    return fused
+    new.attributes.update(op.attributes)
+    new.location = op.location
+    for fresh, former in zip(new.results, op.results, strict=True):
+        fresh.name_hint = former.name_hint
+    Rewriter.replace_op(op, new)
+    return new
 
 
 def remap_indices(ops: Sequence[Operation], to_producer: AffineMap) -> None:

@@ -12,15 +12,32 @@ unranked memref as `(rank, descriptor)`, and the C side reads sizes, offset and 
 from __future__ import annotations
 
 from xdsl.builder import Builder
-from xdsl.dialects.builtin import MemRefType, NoneAttr, StridedLayoutAttr, f32
-from xdsl.dialects.linalg.ops import MatmulOp
-from xdsl.ir import Attribute, Operation
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import (
+    AffineMapAttr,
+    FloatAttr,
+    IntegerAttr,
+    MemRefType,
+    NoneAttr,
+    StridedLayoutAttr,
+    f32,
+    i64,
+)
+from xdsl.dialects.linalg.attrs import IteratorTypeAttr
+from xdsl.dialects.linalg.ops import GenericOp, MatmulOp, YieldOp
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir.affine import AffineMap
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from passes._charl_to_linalg_runtime import call, erased
+from passes._contraction import Contraction, epilogue_ops, match
 
 SGEMM = "charl_rt_sgemm"
 """The run-time function; `call` suffixes it with the element type: `@charl_rt_sgemm_f32`."""
+SGEMM_EX = "charl_rt_sgemm_ex"
+"""The run-time function with flags (`@charl_rt_sgemm_ex_f32(a, b, c, flags)`), for contraction generics."""
+TRANS_A, TRANS_B, ZERO = 1, 2, 4
+"""Its flags (runtime/c/charl_rt.h): A or B read transposed, C overwritten rather than accumulated."""
 
 
 def _unit_inner_stride(type_: Attribute) -> bool:
@@ -48,3 +65,61 @@ def emit_sgemm(op: MatmulOp) -> None:
     operands = [erased(b, v) for v in (*op.inputs, *op.outputs)]
     call(b, op, SGEMM, operands)
     Rewriter.erase_op(op)
+
+
+def _f32_matrix(type_: Attribute) -> bool:
+    """Whether `type_` is a rank-2 f32 memref (any strides: the runtime packs through them)."""
+    return isinstance(type_, MemRefType) and type_.element_type == f32 and len(type_.get_shape()) == 2
+
+
+def sgemm_contraction(op: Operation) -> Contraction | None:
+    """The parts of `op` when it is a contraction generic (`_contraction`) the runtime's sgemm
+    computes: f32 matrices, the sum starting from the output or from a fused 0.0."""
+    parts = match(op)
+    if parts is None or not isinstance(op, GenericOp):
+        return None
+    if not all(_f32_matrix(v.type) for v in (op.inputs[0], op.inputs[1], op.outputs[0])):
+        return None
+    init = parts.init.owner if parts.init is not None else None
+    if parts.init is not None and not (
+        isinstance(init, arith.ConstantOp) and isinstance(init.value, FloatAttr) and init.value.value.data == 0.0
+    ):
+        return None
+    return parts
+
+
+def emit_contraction(op: GenericOp, parts: Contraction) -> GenericOp | None:
+    """Replaces `op` by `@charl_rt_sgemm_ex_f32(a, b, c, flags)` and, when it has an epilogue, a 2-D
+    elementwise generic that applies it to c in place (returned, for the caller to lower)."""
+    b = Builder(InsertPoint.before(op))
+    flags = (TRANS_A if parts.trans_a else 0) | (TRANS_B if parts.trans_b else 0) | (ZERO if parts.init else 0)
+    flag = b.insert(arith.ConstantOp(IntegerAttr(flags, i64))).result
+    c = op.outputs[0]
+    operands = [erased(b, v) for v in (op.inputs[0], op.inputs[1], c)]
+    call(b, op, SGEMM_EX, [*operands, flag])
+    epilogue = _epilogue(op, parts, c) if parts.epilogue is not None else None
+    if epilogue is not None:
+        b.insert(epilogue)
+    Rewriter.erase_op(op)
+    return epilogue
+
+
+def _epilogue(op: GenericOp, parts: Contraction, c: SSAValue) -> GenericOp:
+    """`c[i, j] = epilogue(c[i, j], e_1[...], ...)`: the epilogue of `op` as a 2-D generic."""
+    old = op.body.block.args
+    extra = range(2, len(op.inputs))
+    block = Block(arg_types=[old[k].type for k in extra] + [old[-1].type, old[-1].type])
+    mapper: dict[SSAValue, SSAValue] = {old[k]: block.args[n] for n, k in enumerate(extra)}
+    mapper[parts.sum] = block.args[len(extra)]
+    block.add_ops([o.clone(mapper) for o in epilogue_ops(op, parts)])
+    assert parts.epilogue is not None
+    block.add_op(YieldOp(mapper.get(parts.epilogue, parts.epilogue)))
+    maps = [AffineMap(2, m.data.num_symbols, m.data.results) for m in op.indexing_maps.data[2:-1]]
+    maps += [AffineMap.identity(2)] * 2
+    return GenericOp(
+        [*(op.inputs[k] for k in extra), c],
+        [c],
+        Region(block),
+        [AffineMapAttr(m) for m in maps],
+        [IteratorTypeAttr.parallel()] * 2,
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.dialects.linalg.ops import MatmulOp
+from xdsl.dialects.linalg.ops import GenericOp, MatmulOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
@@ -21,7 +21,7 @@ from passes._loops_emit import NestEmitter
 from passes._loops_plan import Plan, contraction_plan, general_plan, match_contraction
 from passes._loops_qgemm import emit_qgemm
 from passes._loops_structure import PASS_NAME, Structured, is_lowered_here, loop_bound_sources, structured_view
-from passes._loops_ukernel import emit_sgemm, is_sgemm
+from passes._loops_ukernel import emit_contraction, emit_sgemm, is_sgemm, sgemm_contraction
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,17 @@ class ConvertLinalgToLoopsPass(ModulePass):
     With `ukernels` (the default), a `linalg.matmul` of f32 memrefs with unit inner stride (default
     indexing maps) becomes `func.call @charl_rt_sgemm_f32` on the operands cast to `memref<*xf32>`
     instead (the runtime's packed, multithreaded micro-kernel, docs/runtime.md);
-    `ukernels=false` lowers it to loops like every other op. Likewise the integer matmul generic of
+    `ukernels=false` lowers it to loops like every other op. A contraction generic of f32 matrices
+    (`_contraction`: a matmul whose operands may be read transposed, whose sum may start from a
+    fused 0.0, with an optional elementwise epilogue) becomes `@charl_rt_sgemm_ex_f32(a, b, c,
+    flags)` (flags: A transposed 1, B transposed 2, overwrite 4) followed by its epilogue as a 2-D
+    elementwise loop nest over c in place. Likewise the integer matmul generic of
     `charl-quantize` (`library_call = "charl_qgemm"`) becomes `func.call @charl_rt_qgemm_i8` or `_i4`.
 
     Requires: buffer semantics (memref operands, no tensor results); operands that are distinct
     SSA values do not overlap in memory. Guarantees: no linalg op remains; the replacements use
     only scf, memref, arith and the body's own ops (arith/math), plus `func.call` of
-    `@charl_rt_sgemm_f32` (declared in the module) with ukernels.
+    `@charl_rt_sgemm_f32` or `@charl_rt_sgemm_ex_f32` (declared in the module) with ukernels.
     """
 
     name = "convert-linalg-to-loops"
@@ -65,6 +69,12 @@ class ConvertLinalgToLoopsPass(ModulePass):
                 assert isinstance(target, MatmulOp)
                 emit_sgemm(target)
                 continue
+            parts = sgemm_contraction(target) if self.ukernels else None
+            if parts is not None:
+                assert isinstance(target, GenericOp)
+                target = emit_contraction(target, parts)
+                if target is None:
+                    continue
             if self.ukernels and emit_qgemm(target):
                 continue
             view = structured_view(target)

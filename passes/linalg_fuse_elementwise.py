@@ -16,6 +16,8 @@ from xdsl.passes import ModulePass
 
 from passes._fuse_fill import fuse_fill
 from passes._fuse_generic import fuse, plan
+from passes._fuse_init import fuse_init
+from passes._fuse_matmul import contraction_of, fold_transposes, fuse_epilogue
 from passes._fuse_remarks import OpNames, Remark, RemarkSink, print_remark, remark_at
 from passes._qgemm import is_qgemm
 
@@ -37,18 +39,27 @@ class LinalgFuseElementwisePass(ModulePass):
     producer has reduction loops, other uses, side effects in its body (run-time checks), is in
     another block, or when the fused op would lose a loop's extent.
 
+    With `matmul_epilogues` (the cpu target's pipeline sets it), three more fusions follow: each
+    tensor `linalg.matmul` becomes a contraction generic (`_contraction`) that reads the inputs of
+    2-D transposes of its operands through transposed maps, an elementwise consumer that is the
+    only reader of its product becomes its epilogue (applied at the last step of the reduction),
+    and the `linalg.fill` that initializes the output of any reduction generic becomes a select on
+    the first step (`_fuse_init`); `convert-linalg-to-loops` calls the runtime's sgemm for them.
+
     With `remarks`, every producer/consumer pair gets one remark at the producer's location
     (`fused charl.mul into charl.add`, `charl.mul not fused into charl.add: the producer's result
     has 2 uses`), sent to `report` (the driver sets it) or printed to stderr.
 
     Requires: tensor semantics (the `linalg` stage, before `charl-bufferize`). Guarantees: the
     module computes the same values; no fusible pair is left; every consumer keeps its outputs,
-    loops and location; the module holds only the ops it held (no new kind of op).
+    loops and location; the module holds only the ops it held, plus `linalg.index`, `arith.cmpi`,
+    `arith.andi` and `arith.select` in bodies with `matmul_epilogues`.
     """
 
     name = "linalg-fuse-elementwise"
 
     remarks: bool = False
+    matmul_epilogues: bool = False
     report: RemarkSink | None = field(default=None, compare=False)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
@@ -56,6 +67,12 @@ class LinalgFuseElementwisePass(ModulePass):
         for candidate in list(op.walk()):
             if isinstance(candidate, linalg.GenericOp) and candidate.parent is not None and not is_qgemm(candidate):
                 fuser.fuse_into(candidate)
+        if self.matmul_epilogues:
+            for matmul in [o for o in op.walk() if isinstance(o, linalg.MatmulOp)]:
+                fuser.fuse_matmul(matmul)
+            for candidate in list(op.walk()):
+                if isinstance(candidate, linalg.GenericOp) and candidate.library_call is None:
+                    fuser.fuse_inits(candidate)
         sink = self.report or print_remark
         for remark in fuser.final_remarks():
             sink(remark)
@@ -94,6 +111,45 @@ class Fuser:
                 if self.names is not None and refused:
                     self.refused[consumer] = refused
                 return consumer
+
+    def fuse_matmul(self, matmul: linalg.MatmulOp) -> None:
+        """Makes `matmul` a contraction generic, folds the transposes of its operands into it and
+        makes its elementwise consumer its epilogue (`_fuse_matmul`)."""
+        name = self.names(matmul) if self.names is not None else ""
+        generic = contraction_of(matmul)
+        if isinstance(generic, str):
+            return
+        if self.names is not None:
+            self.names.known[generic] = name
+        generic, folded = fold_transposes(generic)
+        for transpose in folded:
+            self.remark(transpose, f"fused {self.names(transpose) if self.names else ''} into {name} (read transposed)")
+        if self.names is not None:
+            self.names.known[generic] = name
+        users = {use.operation for use in generic.results[0].uses}
+        consumer = users.pop() if len(users) == 1 else None
+        if not isinstance(consumer, linalg.GenericOp):
+            return
+        consumer_name = self.names(consumer) if self.names is not None else ""
+        fused = fuse_epilogue(generic, consumer)
+        if isinstance(fused, str):
+            self.remark(generic, f"{consumer_name} not fused into {name} as its epilogue: {fused}")
+        else:
+            self.remark(generic, f"fused {consumer_name} into {name} as its epilogue")
+            if self.names is not None:
+                self.names.known[fused] = name
+
+    def fuse_inits(self, op: linalg.GenericOp) -> None:
+        """Makes the fills of `op`'s outputs its initial values when it reduces (`_fuse_init`)."""
+        for value in list(op.outputs):
+            fill = value.owner
+            if isinstance(fill, linalg.FillOp) and fuse_init(fill, op) is None and self.names is not None:
+                self.fused.append(remark_at(op, f"fused the initial value of {self.names(op)} into it"))
+
+    def remark(self, op: Operation, message: str) -> None:
+        """Keeps `message` at `op` (with remarks on)."""
+        if self.names is not None:
+            self.fused.append(remark_at(op, message))
 
     def pair_names(self, producer: Operation, consumer: Operation) -> tuple[str, str]:
         """The names remarks give the pair (empty without remarks)."""

@@ -248,6 +248,12 @@ CHARL_EXPORT void charl_rt_sgemm(int64_t M, int64_t N, int64_t K, const float *A
                                  int64_t ldb, float *C, int64_t ldc);
 CHARL_EXPORT void charl_rt_sgemm_f32(int64_t rank_a, const CharlDescriptor *a, int64_t rank_b,
                                      const CharlDescriptor *b, int64_t rank_c, const CharlDescriptor *c);
+/* Flags of charl_rt_sgemm_ex_f32: A and B stored transposed (read through swapped strides), C
+ * overwritten (= A @ B) rather than accumulated (+=). */
+enum { CHARL_SGEMM_TRANS_A = 1, CHARL_SGEMM_TRANS_B = 2, CHARL_SGEMM_ZERO = 4 };
+CHARL_EXPORT void charl_rt_sgemm_ex_f32(int64_t rank_a, const CharlDescriptor *a, int64_t rank_b,
+                                        const CharlDescriptor *b, int64_t rank_c, const CharlDescriptor *c,
+                                        int64_t flags);
 CHARL_EXPORT const char *charl_rt_sgemm_kernel(void);
 CHARL_EXPORT void charl_rt_check_slice(int64_t start, int64_t stop, int64_t size, int64_t axis,
                                        CHARL_STR_PARAMS(where));

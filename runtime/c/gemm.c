@@ -175,14 +175,14 @@ static Kernel host_kernel(void) {
 
 /* --- packing ------------------------------------------------------------------------------------- */
 
-/* A[0:rows, 0:kc] (row stride lda) into MR-tall panels, each kc columns of MR elements; rows past
- * `rows` are zeros. */
-static void pack_a(const float *a, int64_t lda, int64_t rows, int64_t kc, int mr, float *dst) {
+/* A[0:rows, 0:kc] (element (i, p) at a[i * rs + p * cs]) into MR-tall panels, each kc columns of
+ * MR elements; rows past `rows` are zeros. */
+static void pack_a(const float *a, int64_t rs, int64_t cs, int64_t rows, int64_t kc, int mr, float *dst) {
     for (int64_t r0 = 0; r0 < rows; r0 += mr) {
         int64_t h = rows - r0 < mr ? rows - r0 : mr;
         for (int64_t p = 0; p < kc; p++) {
             for (int64_t i = 0; i < h; i++) {
-                dst[i] = a[(r0 + i) * lda + p];
+                dst[i] = a[(r0 + i) * rs + p * cs];
             }
             for (int64_t i = h; i < mr; i++) {
                 dst[i] = 0.0f;
@@ -192,13 +192,19 @@ static void pack_a(const float *a, int64_t lda, int64_t rows, int64_t kc, int mr
     }
 }
 
-/* B[0:kc, 0:cols] (row stride ldb) into NR-wide panels, each kc rows of NR elements; columns past
- * `cols` are zeros. */
-static void pack_b(const float *b, int64_t ldb, int64_t kc, int64_t cols, int nr, float *dst) {
+/* B[0:kc, 0:cols] (element (p, j) at b[p * rs + j * cs]) into NR-wide panels, each kc rows of NR
+ * elements; columns past `cols` are zeros. */
+static void pack_b(const float *b, int64_t rs, int64_t cs, int64_t kc, int64_t cols, int nr, float *dst) {
     for (int64_t c0 = 0; c0 < cols; c0 += nr) {
         int64_t w = cols - c0 < nr ? cols - c0 : nr;
         for (int64_t p = 0; p < kc; p++) {
-            memcpy(dst, b + p * ldb + c0, (size_t)w * sizeof(float));
+            if (cs == 1) {
+                memcpy(dst, b + p * rs + c0, (size_t)w * sizeof(float));
+            } else {
+                for (int64_t j = 0; j < w; j++) {
+                    dst[j] = b[p * rs + (c0 + j) * cs];
+                }
+            }
             for (int64_t j = w; j < nr; j++) {
                 dst[j] = 0.0f;
             }
@@ -225,30 +231,42 @@ static float *alloc_floats(int64_t n) {
 enum { DIRECT_A_MAX_N = 256 };
 static bool direct_a(int64_t N, int64_t lda) { return N <= DIRECT_A_MAX_N && lda % 1024 != 0; }
 
-/* One thread's share: C[0:M, 0:N] += A[0:M, 0:K] @ B[0:K, 0:N], on one thread. */
-static void sgemm_serial(Kernel k, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
-                         int64_t ldb, float *C, int64_t ldc) {
+/* A matrix operand: element (i, j) at data[i * rs + j * cs]. */
+typedef struct {
+    const float *data;
+    int64_t rs, cs;
+} Operand;
+
+/* One thread's share: C[0:M, 0:N] (row stride ldc) = or += A[0:M, 0:K] @ B[0:K, 0:N], on one
+ * thread; `zero` clears C first. */
+static void sgemm_serial(Kernel k, int64_t M, int64_t N, int64_t K, Operand A, Operand B, float *C, int64_t ldc,
+                         bool zero) {
+    if (zero) {
+        for (int64_t i = 0; i < M; i++) {
+            memset(C + i * ldc, 0, (size_t)N * sizeof(float));
+        }
+    }
     int64_t kc_max = min64(K, KC), mc_max = round_up(min64(M, MC), k.mr), nc_max = round_up(min64(N, NC), k.nr);
-    bool direct = direct_a(N, lda);
+    bool direct = A.cs == 1 && direct_a(N, A.rs);
     float *pa = alloc_floats(direct ? k.mr * kc_max : mc_max * kc_max), *pb = alloc_floats(nc_max * kc_max);
     for (int64_t jc = 0; jc < N; jc += NC) {
         int64_t nc = min64(NC, N - jc);
         for (int64_t pc = 0; pc < K; pc += KC) {
             int64_t kc = min64(KC, K - pc);
-            pack_b(B + pc * ldb + jc, ldb, kc, nc, k.nr, pb);
+            pack_b(B.data + pc * B.rs + jc * B.cs, B.rs, B.cs, kc, nc, k.nr, pb);
             for (int64_t ic = 0; ic < M; ic += MC) {
                 int64_t mc = min64(MC, M - ic);
-                const float *a_block = A + ic * lda + pc;
+                const float *a_block = A.data + ic * A.rs + pc * A.cs;
                 int64_t full = direct ? mc / k.mr * k.mr : 0; /* rows read in place; the rest packed */
                 if (mc > full) {
-                    pack_a(a_block + full * lda, lda, mc - full, kc, k.mr, pa);
+                    pack_a(a_block + full * A.rs, A.rs, A.cs, mc - full, kc, k.mr, pa);
                 }
                 for (int64_t jr = 0; jr < nc; jr += k.nr) {
                     for (int64_t ir = 0; ir < mc; ir += k.mr) {
                         float *c = C + (ic + ir) * ldc + jc + jr;
                         int64_t rows = min64(k.mr, mc - ir), cols = min64(k.nr, nc - jr);
                         if (ir < full) {
-                            k.fn(kc, a_block + ir * lda, lda, 1, pb + jr * kc, c, ldc, rows, cols);
+                            k.fn(kc, a_block + ir * A.rs, A.rs, 1, pb + jr * kc, c, ldc, rows, cols);
                         } else {
                             k.fn(kc, pa + (ir - full) * kc, 1, k.mr, pb + jr * kc, c, ldc, rows, cols);
                         }
@@ -396,10 +414,10 @@ int charl_thread_count(void) { return thread_count(); }
 
 typedef struct {
     Kernel k;
-    int64_t M, N, K, lda, ldb, ldc;
-    const float *A, *B;
+    int64_t M, N, K, ldc;
+    Operand A, B;
     float *C;
-    bool split_rows;
+    bool split_rows, zero;
 } Gemm;
 
 /* Thread `id` of `count` takes a contiguous share of C's rows (in MR units) or columns (in NR units). */
@@ -411,57 +429,78 @@ static void gemm_share(void *arg, int id, int count) {
     if (lo >= hi) {
         return;
     }
+    Operand A = g->A, B = g->B;
     if (g->split_rows) {
-        sgemm_serial(g->k, hi - lo, g->N, g->K, g->A + lo * g->lda, g->lda, g->B, g->ldb, g->C + lo * g->ldc, g->ldc);
+        A.data += lo * A.rs;
+        sgemm_serial(g->k, hi - lo, g->N, g->K, A, B, g->C + lo * g->ldc, g->ldc, g->zero);
     } else {
-        sgemm_serial(g->k, g->M, hi - lo, g->K, g->A, g->lda, g->B + lo, g->ldb, g->C + lo, g->ldc);
+        B.data += lo * B.cs;
+        sgemm_serial(g->k, g->M, hi - lo, g->K, A, B, g->C + lo, g->ldc, g->zero);
     }
 }
 
-CHARL_EXPORT void charl_rt_sgemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
-                                 int64_t ldb, float *C, int64_t ldc) {
-    if (M <= 0 || N <= 0 || K <= 0) {
+/* C = (zero) or += A @ B for any strides of A and B and a C with contiguous rows. */
+static void sgemm(int64_t M, int64_t N, int64_t K, Operand A, Operand B, float *C, int64_t ldc, bool zero) {
+    if (M <= 0 || N <= 0) {
         return;
     }
-    Gemm g = {host_kernel(), M, N, K, lda, ldb, ldc, A, B, C, M > N};
+    Gemm g = {host_kernel(), M, N, K, ldc, A, B, C, M > N, zero};
     int threads = M * N * K < PARALLEL_MIN_MACS ? 1 : thread_count();
     int64_t units = g.split_rows ? (M + g.k.mr - 1) / g.k.mr : (N + g.k.nr - 1) / g.k.nr;
     if (units < threads) {
         threads = (int)units;
     }
     if (threads <= 1) {
-        sgemm_serial(g.k, M, N, K, A, lda, B, ldb, C, ldc);
+        sgemm_serial(g.k, M, N, K, A, B, C, ldc, zero);
     } else {
         pool_run(threads, gemm_share, &g);
     }
 }
 
-CHARL_EXPORT void charl_rt_sgemm_f32(int64_t rank_a, const CharlDescriptor *a, int64_t rank_b,
-                                     const CharlDescriptor *b, int64_t rank_c, const CharlDescriptor *c) {
+CHARL_EXPORT void charl_rt_sgemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                                 int64_t ldb, float *C, int64_t ldc) {
+    if (K > 0) {
+        sgemm(M, N, K, (Operand){A, lda, 1}, (Operand){B, ldb, 1}, C, ldc, false);
+    }
+}
+
+CHARL_EXPORT void charl_rt_sgemm_ex_f32(int64_t rank_a, const CharlDescriptor *a, int64_t rank_b,
+                                        const CharlDescriptor *b, int64_t rank_c, const CharlDescriptor *c,
+                                        int64_t flags) {
     if (rank_a != 2 || rank_b != 2 || rank_c != 2) {
         charl_fail(NULL, "charl_rt_sgemm_f32: operands of rank %lld, %lld, %lld (expected 2)", (long long)rank_a,
                    (long long)rank_b, (long long)rank_c);
     }
+    bool trans_a = flags & CHARL_SGEMM_TRANS_A, trans_b = flags & CHARL_SGEMM_TRANS_B;
+    bool zero = flags & CHARL_SGEMM_ZERO;
     const int64_t *sa = a->sizes_strides, *sb = b->sizes_strides, *sc = c->sizes_strides;
-    int64_t M = sa[0], K = sa[1], N = sb[1];
-    if (sb[0] != K || sc[0] != M || sc[1] != N) {
+    /* A is M x K (stored K x M when transposed), B is K x N (stored N x K when transposed). */
+    int64_t M = sa[trans_a], K = sa[!trans_a], N = sb[!trans_b];
+    Operand A = {(const float *)a->aligned + a->offset, sa[2 + trans_a], sa[3 - trans_a]};
+    Operand B = {(const float *)b->aligned + b->offset, sb[2 + trans_b], sb[3 - trans_b]};
+    if (sb[trans_b] != K || sc[0] != M || sc[1] != N) {
         charl_fail(NULL, "charl_rt_sgemm_f32: shapes %lldx%lld @ %lldx%lld into %lldx%lld", (long long)M,
-                   (long long)K, (long long)sb[0], (long long)N, (long long)sc[0], (long long)sc[1]);
+                   (long long)K, (long long)sb[trans_b], (long long)N, (long long)sc[0], (long long)sc[1]);
     }
-    const float *pa = (const float *)a->aligned + a->offset, *pb = (const float *)b->aligned + b->offset;
     float *pc = (float *)c->aligned + c->offset;
-    if (sa[3] == 1 && sb[3] == 1 && sc[3] == 1) {
-        charl_rt_sgemm(M, N, K, pa, sa[2], pb, sb[2], pc, sc[2]);
+    if (sc[3] == 1) {
+        sgemm(M, N, K, A, B, pc, sc[2], zero);
         return;
     }
-    for (int64_t i = 0; i < M; i++) { /* not unit-stride rows: plain loops, same K order */
-        for (int64_t p = 0; p < K; p++) {
-            for (int64_t j = 0; j < N; j++) {
-                pc[i * sc[2] + j * sc[3]] += pa[i * sa[2] + p * sa[3]] * pb[p * sb[2] + j * sb[3]];
+    for (int64_t i = 0; i < M; i++) { /* C's rows not contiguous: plain loops, same K order */
+        for (int64_t j = 0; j < N; j++) {
+            float acc = zero ? 0.0f : pc[i * sc[2] + j * sc[3]];
+            for (int64_t p = 0; p < K; p++) {
+                acc += A.data[i * A.rs + p * A.cs] * B.data[p * B.rs + j * B.cs];
             }
+            pc[i * sc[2] + j * sc[3]] = acc;
         }
     }
 }
 
-CHARL_EXPORT const char *charl_rt_sgemm_kernel(void) { return host_kernel().name; }
+CHARL_EXPORT void charl_rt_sgemm_f32(int64_t rank_a, const CharlDescriptor *a, int64_t rank_b,
+                                     const CharlDescriptor *b, int64_t rank_c, const CharlDescriptor *c) {
+    charl_rt_sgemm_ex_f32(rank_a, a, rank_b, b, rank_c, c, 0);
+}
 
+CHARL_EXPORT const char *charl_rt_sgemm_kernel(void) { return host_kernel().name; }

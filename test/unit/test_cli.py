@@ -250,7 +250,7 @@ def test_cpu_stage_table() -> None:
     assert cpu == {
         Stage.CHARL: (),
         Stage.CHARL_OPT: ("charl-autodiff", "canonicalize", "cse", "dce"),
-        Stage.LINALG: ("convert-charl-to-linalg", "linalg-fuse-elementwise"),
+        Stage.LINALG: ("charl-quantize", "convert-charl-to-linalg", "linalg-fuse-elementwise"),
         Stage.BUFFERS: ("charl-bufferize", "charl-plan-memory"),
         Stage.LOOPS: ("convert-linalg-to-loops",),
         Stage.TARGET: ("convert-to-llvm",),
@@ -261,9 +261,16 @@ def test_cpu_stage_table() -> None:
 def test_no_bounds_checks_is_a_pass_option() -> None:
     assert pipeline.passes_through("cpu", Stage.LINALG, Options(bounds_checks=False))[-2:] == [
         "convert-charl-to-linalg{bounds_checks=false}",
-        "linalg-fuse-elementwise",
+        "linalg-fuse-elementwise{matmul_epilogues=true}",
     ]
     assert pipeline.passes_through("cpu", Stage.LINALG, Options())[-2] == "convert-charl-to-linalg"
+
+
+def test_matmul_epilogues_are_fused_on_the_cpu_only() -> None:
+    """The gpu target's matmul template takes named matmuls (passes/_gpu_matmul.py)."""
+    cpu = pipeline.passes_through("cpu", Stage.LINALG, Options())
+    assert cpu[-1] == "linalg-fuse-elementwise{matmul_epilogues=true}"
+    assert pipeline.passes_through("gpu", Stage.LINALG, Options(target="gpu"))[-1] == "linalg-fuse-elementwise"
 
 
 def test_every_gpu_stage_exists() -> None:

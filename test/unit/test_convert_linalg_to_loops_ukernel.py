@@ -27,7 +27,16 @@ from runtime.native import NativeRuntime
 LIT_FILE = Path(__file__).parents[1] / "filecheck" / "passes" / "convert-linalg-to-loops-ukernel.mlir"
 DYN = "memref<?x?xf32>"
 VIEW = "memref<?x?xf32, strided<[?, 1], offset: ?>>"
-SHAPES = [(1, 1, 1), (7, 13, 5), (33, 65, 17), (130, 257, 100), (256, 256, 256), (300, 70, 40), (5, 600, 300), (40, 1024, 64)]
+SHAPES = [
+    (1, 1, 1),
+    (7, 13, 5),
+    (33, 65, 17),
+    (130, 257, 100),
+    (256, 256, 256),
+    (300, 70, 40),
+    (5, 600, 300),
+    (40, 1024, 64),
+]
 """(M, K, N): tiny, ragged in every kernel dimension, square, M > N (rows split), N > M (columns); N <= 256
 reads A's rows in place (edge rows packed), except with a row stride of 1024 floats (packed)."""
 
@@ -105,7 +114,7 @@ def test_strided_views(ukernel: dict[str, CpuFunction], mkn: tuple[int, int, int
     np.testing.assert_array_equal(c_full[outside], before[outside])
 
 
-# Each at least 2^24 multiply-adds, so that gemm.c splits it across threads.
+# Each at least 2^20 multiply-adds, so that gemm.c splits it across threads.
 @pytest.mark.parametrize("mkn", [(300, 257, 230), (130, 700, 257), (64, 600, 700), (256, 256, 256), (37, 784, 128)])
 def test_thread_count_does_not_change_bits(
     ukernel: dict[str, CpuFunction], mkn: tuple[int, int, int], monkeypatch: pytest.MonkeyPatch
@@ -118,6 +127,71 @@ def test_thread_count_does_not_change_bits(
         results.append(c)
     np.testing.assert_array_equal(results[0], results[1])
     np.testing.assert_array_equal(results[0], results[2])
+
+
+CONTRACTION = """
+func.func @{name}(%a: {ta}, %b: {tb}, %c: {tc}) {{
+  linalg.generic {{indexing_maps = [affine_map<(d0, d1, d2) -> ({ma})>, affine_map<(d0, d1, d2) -> ({mb})>,
+    affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]}}
+    ins(%a, %b : {ta}, {tb}) outs(%c : {tc}) {{
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %zero = arith.constant 0 : index
+    %k = linalg.index 2 : index
+    %first = arith.cmpi eq, %k, %zero : index
+    %init = arith.constant 0.000000e+00 : f32
+    %acc = arith.select %first, %init, %out : f32
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }}
+  func.return
+}}
+"""
+TRANSPOSED = {
+    "nn": ("d0, d2", "d2, d1"),
+    "tn": ("d2, d0", "d2, d1"),
+    "nt": ("d0, d2", "d1, d2"),
+    "tt": ("d2, d0", "d1, d2"),
+}
+"""Contraction generics (passes/_contraction.py) with a fused zero init: A and B read as stored (n)
+or transposed (t)."""
+
+
+@pytest.fixture(scope="module")
+def contractions() -> dict[str, CpuFunction]:
+    """`c = a @ b` with each operand read as stored or transposed, through `@charl_rt_sgemm_ex_f32`."""
+    text = "\n".join(
+        CONTRACTION.format(name=name, ta=DYN, tb=DYN, tc=DYN, ma=ma, mb=mb) for name, (ma, mb) in TRANSPOSED.items()
+    )
+    ctx = context()
+    module = Parser(ctx, text).parse_module()
+    ConvertLinalgToLoopsPass().apply(ctx, module)
+    assert str(module).count("func.call @charl_rt_sgemm_ex_f32") == 4
+    ConvertToLlvmPass().apply(ctx, module)
+    sigs = signatures(module)
+    NativeRuntime().load()
+    cpu = CpuModule(to_llvm_ir(module))
+    return {name: cpu.function(name, sigs[name]) for name in TRANSPOSED}
+
+
+@pytest.mark.parametrize("mkn", [(7, 13, 5), (37, 784, 128), (130, 257, 300)], ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("kind", list(TRANSPOSED))
+def test_contractions_read_transposed_operands(
+    contractions: dict[str, CpuFunction], mkn: tuple[int, int, int], kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zero-initialized (C's old values ignored), any operand transposed, the same bits on 1 and 2 threads."""
+    m, k, n = mkn
+    a, b, _ = operands(m, k, n)
+    stored_a = np.ascontiguousarray(a.T) if kind[0] == "t" else a
+    stored_b = np.ascontiguousarray(b.T) if kind[1] == "t" else b
+    results = []
+    for threads in ("1", "2"):
+        monkeypatch.setenv("CHARL_NUM_THREADS", threads)
+        c = np.full((m, n), np.nan, np.float32)
+        contractions[kind](stored_a, stored_b, c)
+        results.append(c)
+    check(results[0], expected(a, b, np.zeros((m, n), np.float32)), k)
+    np.testing.assert_array_equal(results[0], results[1])
 
 
 def test_loops_without_ukernels() -> None:

@@ -1,0 +1,194 @@
+"""Matmul fusion of `linalg-fuse-elementwise` (`matmul_epilogues`, on for the cpu target): matmuls
+become contraction generics with their transposed operands read in place, the fills of reduction
+outputs become initial values, elementwise consumers become epilogues; `convert-linalg-to-loops`
+calls `@charl_rt_sgemm_ex_f32` for them (or lowers them to loops with `ukernels=false`). Checked
+against NumPy and the unfused pipeline, with the kernel counts and remarks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fusion_util import FUSE, fused_and_unfused, without_fusion
+
+from charlc import pipeline
+from charlc.api import Session, compile_in, compile_source, load
+from charlc.diagnostics import Source
+from charlc.options import Options
+from charlc.pipeline import Stage
+from charlc.run import Program, count_kernels, lower
+from passes import available_passes
+from passes._contraction import match
+from passes._fuse_remarks import Remark
+from passes.linalg_fuse_elementwise import LinalgFuseElementwisePass
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROGRAM = """\
+fn dense(x: tensor<float32,[37,50]>, w: tensor<float32,[50,29]>, b: tensor<float32,[29]>) -> tensor<float32,[37,29]> {
+    return relu(x @ w + b)
+}
+fn at_b(x: tensor<float32, [50, 37]>, y: tensor<float32, [50, 29]>) -> tensor<float32, [37, 29]> {
+    return transpose(x) @ y
+}
+fn a_bt(x: tensor<float32, [37, 50]>, w: tensor<float32, [29, 50]>) -> tensor<float32, [37, 29]> {
+    return tanh(x @ transpose(w)) * 2.0
+}
+fn both(x: tensor<float32,[50,37]>, w: tensor<float32,[29,50]>, c: tensor<float32,[37,1]>) -> tensor<float32,[37,29]> {
+    return transpose(x) @ transpose(w) - c
+}
+fn shared(x: tensor<float32, [37, 50]>, w: tensor<float32, [50, 29]>) -> (tensor<float32, [37, 29]>, float32) {
+    let y = x @ w
+    return (exp(y * 0.01), sum(y))
+}
+fn ragged(x: tensor<float32, [?, 50]>, w: tensor<float32, [50, 29]>) -> tensor<float32, [?, 29]> {
+    return sigmoid(x @ w)
+}
+fn dynamic_k(x: tensor<float32, [37, ?]>, w: tensor<float32, [?, 29]>) -> tensor<float32, [37, 29]> {
+    return (x @ w) * 0.5
+}
+fn doubles(x: tensor<float64, [37, 50]>, w: tensor<float64, [50, 29]>) -> tensor<float64, [37, 29]> {
+    return relu(x @ w)
+}
+fn sums(x: tensor<float32, [37, 50]>) -> tensor<float32, [50]> {
+    return sum(x * x, axis: 0) + max(x, axis: 0)
+}
+"""
+
+RNG = np.random.default_rng(3)
+
+
+def normal(*shape: int, dtype: Any = np.float32) -> np.ndarray:
+    return RNG.standard_normal(shape).astype(dtype)
+
+
+X, W, B = normal(37, 50), normal(50, 29), normal(29)
+XT, WT, Y, C = normal(50, 37), normal(29, 50), normal(50, 29), normal(37, 1)
+X64, W64 = normal(37, 50, dtype=np.float64), normal(50, 29, dtype=np.float64)
+
+EXPECTED: list[tuple[str, tuple[Any, ...], Any]] = [
+    ("dense", (X, W, B), lambda: np.maximum(X @ W + B, 0)),
+    ("at_b", (XT, Y), lambda: XT.T @ Y),
+    ("a_bt", (X, WT), lambda: np.tanh(X @ WT.T) * 2),
+    ("both", (XT, WT, C), lambda: XT.T @ WT.T - C),
+    ("shared", (X, W), lambda: (np.exp((X @ W) * 0.01), (X @ W).sum())),
+    ("ragged", (X[:11], W), lambda: 1 / (1 + np.exp(-(X[:11] @ W)))),
+    ("dynamic_k", (X[:, :13], W[:13]), lambda: (X[:, :13] @ W[:13]) * 0.5),
+    ("doubles", (X64, W64), lambda: np.maximum(X64 @ W64, 0)),
+    ("sums", (X,), lambda: (X * X).sum(axis=0) + X.max(axis=0)),
+]
+
+
+@pytest.fixture(scope="module")
+def programs() -> tuple[Program, Program]:
+    """PROGRAM compiled with fusion, and without it."""
+    return fused_and_unfused(PROGRAM)
+
+
+def as_tuple(value: Any) -> tuple[Any, ...]:
+    return value if isinstance(value, tuple) else (value,)
+
+
+@pytest.mark.parametrize(("name", "args", "expected"), EXPECTED, ids=[e[0] for e in EXPECTED])
+def test_fused_matmuls_match_numpy_and_the_unfused_pipeline(
+    programs: tuple[Program, Program], name: str, args: tuple[Any, ...], expected: Any
+) -> None:
+    fused, unfused = programs
+    got, plain = as_tuple(fused.fn(name)(*args)), as_tuple(unfused.fn(name)(*args))
+    for g, p, e in zip(got, plain, as_tuple(expected()), strict=True):
+        np.testing.assert_allclose(np.asarray(g), e, rtol=2e-5, atol=2e-5)
+        np.testing.assert_allclose(np.asarray(g), np.asarray(p), rtol=2e-5, atol=2e-5)
+
+
+def linalg_text(source: str) -> str:
+    return str(compile_source(source, "<m>.ch", Options(stop_after=Stage.LINALG)))
+
+
+def test_dense_layer_is_one_contraction_with_its_epilogue() -> None:
+    module = compile_source(PROGRAM.split("fn at_b")[0], "<m>.ch", Options(stop_after=Stage.LINALG))
+    generics = [op for op in module.walk() if op.name.startswith("linalg.") and op.name != "linalg.yield"]
+    generics = [op for op in generics if op.name != "linalg.index"]
+    assert [op.name for op in generics] == ["linalg.generic"]  # no fill, no separate add or relu
+    parts = match(generics[0])
+    assert parts is not None and parts.init is not None and parts.epilogue is not None
+    assert not parts.trans_a and not parts.trans_b
+
+
+def test_transposes_are_read_in_place() -> None:
+    text = linalg_text(PROGRAM.split("fn shared")[0])
+    assert "linalg.transpose" not in text
+    assert "affine_map<(d0, d1, d2) -> (d2, d0)>" in text and "affine_map<(d0, d1, d2) -> (d1, d2)>" in text
+
+
+def test_a_product_with_two_uses_keeps_its_init_but_no_epilogue() -> None:
+    text = linalg_text(PROGRAM[PROGRAM.index("fn shared") : PROGRAM.index("fn ragged")])
+    assert "linalg.fill" not in text  # both the matmul's and the sum's initial values are fused
+    assert text.count("arith.select") == 2  # the two initial values; no epilogue's last-step select
+
+
+def test_the_gpu_target_keeps_named_matmuls() -> None:
+    source = PROGRAM.split("fn at_b")[0]
+    module = compile_source(source, "<m>.ch", Options(stop_after=Stage.LINALG, target="gpu"))
+    assert any(op.name == "linalg.matmul" for op in module.walk())
+
+
+def test_the_loops_call_sgemm_ex_with_flags() -> None:
+    source = PROGRAM.split("fn shared")[0]
+    text = str(compile_source(source, "<m>.ch", Options(stop_after=Stage.LOOPS)))
+    calls = [line for line in text.splitlines() if "func.call @charl_rt_sgemm_ex_f32" in line]
+    assert len(calls) == 4
+    flags = [line for line in text.splitlines() if "arith.constant" in line and ": i64" in line]
+    values = {int(line.split("arith.constant")[1].split(":")[0]) for line in flags}
+    assert {4, 4 | 1, 4 | 2, 4 | 3} <= values  # zero-init, with A, B, both read transposed
+
+
+@pytest.mark.parametrize(("name", "args", "expected"), EXPECTED[:4], ids=[e[0] for e in EXPECTED[:4]])
+def test_loops_without_ukernels_compute_the_same(
+    monkeypatch: pytest.MonkeyPatch, name: str, args: tuple[Any, ...], expected: Any
+) -> None:
+    """`ukernels=false`: the contraction generics lowered to loops, their selects included."""
+    spec = pipeline.pass_spec
+
+    def no_ukernels(pass_name: str, options: Options) -> str:
+        return f"{pass_name}{{ukernels=false}}" if pass_name == "convert-linalg-to-loops" else spec(pass_name, options)
+
+    monkeypatch.setattr(pipeline, "pass_spec", no_ukernels)
+    source = PROGRAM[PROGRAM.index(f"fn {name}(") :].split("\nfn ")[0]
+    program = load(source)
+    np.testing.assert_allclose(np.asarray(program.fn(name)(*args)), expected(), rtol=2e-5, atol=2e-5)
+
+
+def test_the_mlp_training_step_has_at_most_half_the_kernels() -> None:
+    source = Source("mlp_synthetic.ch", (ROOT / "examples" / "mlp_synthetic.ch").read_text())
+    fused = lower(Session(Options()), source).kernels
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "STAGE_PASSES", without_fusion())
+        unfused = lower(Session(Options()), source).kernels
+    assert 2 * fused <= unfused, (fused, unfused)
+
+
+def fusion_remarks(source: str) -> list[str]:
+    remarks: list[Remark] = []
+    passes = pipeline.parse_pass_pipeline(",".join(pipeline.passes_through("cpu", Stage.LINALG)), available_passes())
+    hooked = [
+        LinalgFuseElementwisePass(remarks=True, matmul_epilogues=True, report=remarks.append) if p.name == FUSE else p
+        for p in passes
+    ]
+    compile_in(Session(Options()), Source("r.ch", source), "charl", hooked)
+    return [str(r) for r in remarks]
+
+
+def test_remarks_tell_matmul_fusions() -> None:
+    source = (
+        "fn f(x: tensor<float32, [4, 8]>, w: tensor<float32, [3, 8]>) -> tensor<float32, [4, 3]> {\n"
+        "    return tanh(x @ transpose(w))\n"
+        "}\n"
+    )
+    text = fusion_remarks(source)
+    assert "r.ch:2:21: remark: fused charl.transpose into charl.matmul (read transposed)" in text
+    assert "r.ch:2:17: remark: fused charl.tanh into charl.matmul as its epilogue" in text
+    assert "r.ch:2:12: remark: fused the initial value of charl.matmul into it" in text
+    assert count_kernels(compile_source(source, "r.ch", Options(stop_after=Stage.LINALG))) == 1
