@@ -1,4 +1,4 @@
-// RUN: charlc %s --emit=mlir --stop-after=charl | filecheck %s
+// RUN: charlc %s --emit=mlir | filecheck %s
 
 model Mlp {
     layers {

@@ -34,7 +34,6 @@
 // DEFAULT:      canonicalize
 // DEFAULT-NEXT: cse
 // DEFAULT-NEXT: dce
-// DEFAULT-NEXT: charl-quantize
 // DEFAULT-NEXT: total
 fn scale(x: tensor<float32, [4]>) -> tensor<float32, [4]> { return x * 3.0 }
 print(scale([1.0, 2.0, 3.0, 4.0]))

@@ -11,6 +11,5 @@
 // CHECK-NEXT:   canonicalize {{ +}}{{[0-9]+\.[0-9][0-9]}}
 // CHECK-NEXT:   cse {{ +}}{{[0-9]+\.[0-9][0-9]}}
 // CHECK-NEXT:   dce {{ +}}{{[0-9]+\.[0-9][0-9]}}
-// CHECK-NEXT:   charl-quantize {{ +}}{{[0-9]+\.[0-9][0-9]}}
 // CHECK-NEXT:   total {{ +}}{{[0-9]+\.[0-9][0-9]}}
 print(exp(1.0))
