@@ -17,7 +17,7 @@ from typing import Any
 from xdsl.dialects import builtin, gpu
 from xdsl.dialects.builtin import DYNAMIC_INDEX, ArrayAttr, IntegerAttr, MemRefType, StringAttr
 
-from charlc.wgsl_emit import KernelEmitter
+from charlc.wgsl_emit import KernelEmitter, compute_shader
 from charlc.wgsl_lib import closure, library
 from charlc.wgsl_types import WgslError
 from runtime.gpu_kernels import KernelSpec
@@ -64,20 +64,8 @@ def emit_kernel(func: gpu.FuncOp, default_number: int = 0) -> KernelSpec:
     helpers = library(emitter.helpers)
     used = closure(emitter.helpers)
     opaque = [f"  opq_{u} = {u}(nwg.z - 1u);" for t, u in (("f32", "u32"), ("f64", "u64")) if f"hide_{t}" in used]
-    text = "\n".join(
-        [
-            f"// kernel {number}: @{name}",
-            *emitter.bindings(),
-            "",
-            *([helpers] if helpers else []),
-            f"@compute @workgroup_size({workgroup})",
-            "fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {",
-            f"  let gl: i32 = i32(gid.x + gid.y * nwg.x * {workgroup}u);",
-            *opaque,
-            *emitter.lines,
-            "}",
-            "",
-        ]
+    text = compute_shader(
+        f"// kernel {number}: @{name}", emitter, [helpers] if helpers else [], workgroup, [*opaque, *emitter.lines]
     )
     return _spec(func, number, workgroup, emitter, text)
 

@@ -369,3 +369,22 @@ def _static_strides(t: MemRefType, op: Operation) -> list[int | None]:
     if isinstance(t.layout, StridedLayoutAttr):
         return list(t.layout.get_strides())
     raise WgslError(f"GPU kernels support identity and strided memref layouts, not {t}", op)
+
+
+def compute_shader(header: str, emitter: KernelEmitter, helpers: list[str], workgroup: int, body: list[str]) -> str:
+    """A kernel's WGSL: the `header` comment, the emitter's bindings, `helpers`, and `main` (the
+    linear invocation index `gl`, then `body`)."""
+    return "\n".join(
+        [
+            header,
+            *emitter.bindings(),
+            "",
+            *helpers,
+            f"@compute @workgroup_size({workgroup})",
+            "fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {",
+            f"  let gl: i32 = i32(gid.x + gid.y * nwg.x * {workgroup}u);",
+            *body,
+            "}",
+            "",
+        ]
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from xdsl.dialects import gpu
 
-from charlc.wgsl_emit import KernelEmitter, MemRefInfo
+from charlc.wgsl_emit import KernelEmitter, MemRefInfo, compute_shader
 from charlc.wgsl_types import WgslError
 
 HELPERS = (
@@ -68,20 +68,6 @@ def qgemm_wgsl(func: gpu.FuncOp, number: int, workgroup: int, group: int) -> tup
         f"  let out = {_at(y, 'm', 'n')};",
         f"  {y.var}[out] = {y.var}[out] + {xs.var}[{_at(xs, 'm')}] * acc;",
     ]
-    text = "\n".join(
-        [
-            f"// kernel {number}: @{func.sym_name.data} (qgemm template, int{4 if q.element == 'i4' else 8})",
-            *emitter.bindings(),
-            "",
-            *HELPERS,
-            "",
-            f"@compute @workgroup_size({workgroup})",
-            "fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {",
-            f"  let gl: i32 = i32(gid.x + gid.y * nwg.x * {workgroup}u);",
-            *emitter.lines,
-            *body,
-            "}",
-            "",
-        ]
-    )
+    header = f"// kernel {number}: @{func.sym_name.data} (qgemm template, int{4 if q.element == 'i4' else 8})"
+    text = compute_shader(header, emitter, [*HELPERS, ""], workgroup, [*emitter.lines, *body])
     return emitter, text
