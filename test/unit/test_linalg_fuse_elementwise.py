@@ -105,7 +105,7 @@ def programs() -> tuple[Program, Program]:
 
 def test_the_stage_table_runs_fusion_on_both_targets() -> None:
     for target in ("cpu", "gpu"):
-        assert STAGE_PASSES[(target, Stage.LINALG)] == ("convert-charl-to-linalg", FUSE)
+        assert STAGE_PASSES[(target, Stage.LINALG)] == ("charl-quantize", "convert-charl-to-linalg", FUSE)
 
 
 def as_tuple(value: Any) -> tuple[Any, ...]:
