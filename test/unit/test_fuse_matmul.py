@@ -53,6 +53,9 @@ fn dynamic_k(x: tensor<float32, [37, ?]>, w: tensor<float32, [?, 29]>) -> tensor
 fn doubles(x: tensor<float64, [37, 50]>, w: tensor<float64, [50, 29]>) -> tensor<float64, [37, 29]> {
     return relu(x @ w)
 }
+fn col_max(x: tensor<float32, [?, 4]>) -> tensor<float32, [4]> {
+    return max(x * 2.0, axis: 0)
+}
 fn sums(x: tensor<float32, [37, 50]>) -> tensor<float32, [50]> {
     return sum(x * x, axis: 0) + max(x, axis: 0)
 }
@@ -78,6 +81,8 @@ EXPECTED: list[tuple[str, tuple[Any, ...], Any]] = [
     ("ragged", (X[:11], W), lambda: 1 / (1 + np.exp(-(X[:11] @ W)))),
     ("dynamic_k", (X[:, :13], W[:13]), lambda: (X[:, :13] @ W[:13]) * 0.5),
     ("doubles", (X64, W64), lambda: np.maximum(X64 @ W64, 0)),
+    ("dynamic_k", (X[:, :0], W[:0]), lambda: np.zeros((37, 29), np.float32)),  # K = 0: the fill stays
+    ("col_max", (X[:0, :4],), lambda: np.full(4, -np.inf, np.float32)),  # zero rows: the fill stays
     ("sums", (X,), lambda: (X * X).sum(axis=0) + X.max(axis=0)),
 ]
 

@@ -63,3 +63,12 @@ def test_matmul_template_matches_numpy(ctx: Any, m: int, k: int, n: int, dynamic
     invocations = 256 * -(-m // tiles[0]) * -(-n // tiles[1])
     run(GpuRuntime([spec], ctx), spec, [a, b, c, invocations])
     np.testing.assert_allclose(c, want, rtol=1e-4, atol=1e-4)
+
+
+def test_aligned_static_tiles_load_vec4s() -> None:
+    """Static sizes that are multiples of the 128x128x8 tile: A and B are read as `vec4`s (behind a
+    uniform alignment check); ragged or dynamic sizes read elements."""
+    aligned = matmul_kernel("memref<256x40xf32>", "memref<40x256xf32>", "memref<256x256xf32>").wgsl
+    assert "array<vec4<f32>>" in aligned and "if (aligned) {" in aligned
+    ragged = matmul_kernel("memref<70x33xf32>", "memref<33x90xf32>", "memref<70x90xf32>").wgsl
+    assert "a4" not in ragged and "aligned" not in ragged
