@@ -1,5 +1,6 @@
 """Quantization built-ins (LANGUAGE.md section 11): `quantize(m, int8|int4, group:)`,
-`quantize_tensor(w, int8|int4, axis:, group:)`, `dequantize(q, scale, axis:, group:)`.
+`quantize_tensor(w, int8|int4, axis:, group:)`, `dequantize(q, scale, axis:, group:)`,
+`qmatmul(x, q, scale, group:)` (the product with a quantized `[in, out]` weight on the integer kernels).
 
 Scale shapes: without `group`, one scale per index of `axis`: `[w.shape[axis]]`. With `group: g`
 (2-D tensors only) the other dimension is split into groups of `g`: on `[in, out]` with `axis: 1`
@@ -16,7 +17,7 @@ from charlc import syntax as ast
 from charlc.check_builtins import Table, floating, make
 from charlc.check_env import FnCtx, Sig
 from charlc.checked import BuiltinTarget
-from charlc.types import Dim, ModelType, QuantModelType, TensorType, TupleType, Type, show
+from charlc.types import Dim, ModelType, QuantModelType, TensorType, TupleType, Type, show, show_dim
 
 QDTYPES = ("int8", "int4")
 
@@ -111,10 +112,39 @@ def dequantize(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], _: Type | None) -
     return make("dequantize", a, ("q", "scale"), static, TensorType("float32", q.shape))
 
 
+def qmatmul(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], _: Type | None) -> BuiltinTarget:
+    """`qmatmul(x, q, scale, group:)`: `x @ dequantize(q, scale, axis: 1, group:)` for x `[..., in]`
+    float32 and q `[in, out]` int8/int4, the result `[..., out]`."""
+    x = floating(cx, a["x"], "qmatmul")
+    if x.dtype != "float32" or x.is_scalar:
+        raise cx.err(a["x"].span, f"`qmatmul` takes a float32 input of rank >= 1, got {show(x)}")
+    q = check_expr.infer(cx, a["q"])
+    if not isinstance(q, TensorType) or q.dtype not in QDTYPES or q.rank != 2:
+        raise cx.err(a["q"].span, f"`qmatmul` takes a 2-D int8 or int4 weight [in, out], got {show(q)}")
+    s = floating(cx, a["scale"], "qmatmul")
+    group = _group(cx, a, "qmatmul", None)
+    if not shapes.dims_unify(x.shape[-1], q.shape[0]):
+        raise cx.err(
+            c.span,
+            f"qmatmul of {show(x)} and {show(q)}: inner dimensions {show_dim(x.shape[-1])} and "
+            f"{show_dim(q.shape[0])} differ",
+        )
+    want = scale_shape(cx, c.span, q.shape, 1, group, "qmatmul")
+    if s.dtype != "float32" or not shapes.shapes_unify(s.shape, want):
+        raise cx.err(
+            a["scale"].span,
+            f"the scale of `qmatmul` for {show(q)} must be {show(TensorType('float32', want))}"
+            f"{'' if group else ' (pass `group:` for grouped scales)'}, got {show(s)}",
+        )
+    result = TensorType("float32", (*x.shape[:-1], q.shape[1]))
+    return make("qmatmul", a, ("x", "q", "scale"), {"group": group}, result)
+
+
 TABLE: Table = MappingProxyType(
     {
         "quantize": (Sig(("m", "dtype"), ("group",)), quantize),
         "quantize_tensor": (Sig(("w", "dtype"), ("axis", "group")), quantize_tensor),
         "dequantize": (Sig(("q", "scale"), ("axis", "group")), dequantize),
+        "qmatmul": (Sig(("x", "q", "scale"), ("group",)), qmatmul),
     }
 )

@@ -22,7 +22,7 @@ from charlc.irgen_builtins_create import derived_seed, seed_base, seed_value
 from charlc.irgen_builtins_math import UNARY
 from charlc.irgen_builtins_nn import dropout, layer_norm, softmax
 from charlc.irgen_builtins_quant import QParam, quantized_leaves
-from charlc.irgen_builtins_shape import flatten_from, product
+from charlc.irgen_builtins_shape import flatten_from, over_rows
 from charlc.irgen_builtins_util import TV, Ir, fit, internal, tv
 from charlc.types import Dim, QuantModelType, TensorType, show
 from dialects import charl as C
@@ -102,19 +102,7 @@ def activation(ir: Ir, name: object, x: TV) -> TV:
 
 def matmul(ir: Ir, x: TV, w: TV) -> TV:
     """`x @ w` for `x` of shape `[..., in]` and `w` of `[in, out]`."""
-    out = w.t.shape[1]
-    if x.t.rank == 2:
-        t = x.t.with_shape((x.t.shape[0], out))
-        return ir.tv(C.MatmulOp(x.v, w.v, ir.ir(t)), t)
-    lead = x.t.shape[:-1]
-    rows: Dim = 1
-    for d in lead:
-        rows = rows * d if isinstance(rows, int) and isinstance(d, int) else None
-    sizes = [] if isinstance(rows, int) else [product(ir, x, range(len(lead)))]
-    flat = ir.reshape(x, (rows, x.t.shape[-1]), sizes)
-    y = matmul(ir, flat, w)
-    back = [ir.dim(x, i) for i, d in enumerate(lead) if not isinstance(d, int)]
-    return ir.reshape(y, (*lead, out), back)
+    return over_rows(ir, x, w, 1, lambda flat, t: ir.tv(C.MatmulOp(flat.v, w.v, ir.ir(t)), t))
 
 
 def _dense(cx: LayerCtx, layer: LayerInfo, x: TV) -> TV:

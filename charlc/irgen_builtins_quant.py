@@ -17,6 +17,7 @@ from xdsl.ir import SSAValue
 from charlc.checked import ModelInfo, ParamSpec
 from charlc.irgen_api import Gen, PyTree
 from charlc.irgen_builtins_call import BCall, Table
+from charlc.irgen_builtins_shape import over_rows
 from charlc.irgen_builtins_util import TV, Ir, charl_type, internal
 from charlc.types import ModelType, QuantModelType, TensorType, TupleType, Type, show
 from dialects import charl as C
@@ -153,10 +154,20 @@ def _dequantize(b: BCall) -> TV:
     return b.ir.tv(C.DequantizeOp(q.v, scale.v, axis, group, b.ir.ir(t)), t)
 
 
+def _qmatmul(b: BCall) -> TV:
+    """`qmatmul(x, q, scale)`: a `charl.qmatmul` on `x`'s rows (`[1, in]` for a vector), so that
+    `charl-quantize` makes it the integer kernel."""
+    x, q, scale = b.arg("x"), b.arg("q"), b.arg("scale")
+    group = int(b.static("group", 0) or 0)
+    ir = b.ir
+    return over_rows(ir, x, q, 1, lambda flat, t: ir.tv(C.QMatmulOp(flat.v, q.v, scale.v, group, ir.ir(t)), t))
+
+
 TABLE: Table = MappingProxyType(
     {
         "quantize": (("m", "dtype"), _quantize),
         "quantize_tensor": (("w", "dtype"), _quantize_tensor),
         "dequantize": (("q", "scale"), _dequantize),
+        "qmatmul": (("x", "q", "scale"), _qmatmul),
     }
 )

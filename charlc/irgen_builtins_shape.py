@@ -4,6 +4,7 @@ compared with a `charl.iota`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import MappingProxyType
 
 from xdsl.ir import SSAValue
@@ -29,6 +30,25 @@ def product(ir: Ir, x: TV, dims: range | list[int]) -> SSAValue:
         d = ir.dim(x, i)
         total = d if total is None else ir.muli(total, d)
     return total if total is not None else ir.index(1)
+
+
+def over_rows(ir: Ir, x: TV, out: TV, axis: int, product2d: Callable[[TV, TensorType], TV]) -> TV:
+    """`product2d(flat, t)` on `x` (`[..., in]`) with its leading dims folded into one row dimension
+    (`[rows, in]`, `[1, in]` for a vector), the result `t` (`[rows, n]`) unfolded to `[..., n]`; `n`
+    is dimension `axis` of `out`."""
+    n = out.t.shape[axis]
+    if x.t.rank == 2:
+        return product2d(x, x.t.with_shape((x.t.shape[0], n)))
+    lead = x.t.shape[:-1]
+    rows: Dim = 1
+    for d in lead:
+        rows = rows * d if isinstance(rows, int) and isinstance(d, int) else None
+    sizes = [] if isinstance(rows, int) else [product(ir, x, range(len(lead)))]
+    flat = ir.reshape(x, (rows, x.t.shape[-1]), sizes)
+    y = product2d(flat, x.t.with_shape((rows, n)))
+    back = [ir.dim(x, i) for i, d in enumerate(lead) if not isinstance(d, int)]
+    back += [] if isinstance(n, int) else [ir.dim(out, axis)]
+    return ir.reshape(y, (*lead, n), back)
 
 
 def _reshape_size(b: BCall, x: TV, t: TensorType, lit: ast.TensorLit, i: int) -> SSAValue:
