@@ -183,24 +183,30 @@ def print_ir(module: Operation, options: Options) -> str:
     return out.getvalue().rstrip("\n") + "\n"
 
 
-def frontend(source: Source, timings: Timings, diagnostics: Diagnostics) -> ModuleOp:
-    """Charl source -> the verified charl-dialect module irgen produces; warnings go to `diagnostics`."""
-    return frontend_program(source, timings, diagnostics)[0]
+def frontend(source: Source, timings: Timings, diagnostics: Diagnostics, options: Options | None = None) -> ModuleOp:
+    """Charl source -> the verified charl-dialect module irgen produces; warnings go to `diagnostics`.
+    Of `options`, the front end reads `quantize`, `quantize_group` and `capture`."""
+    return frontend_program(source, timings, diagnostics, options)[0]
 
 
-def frontend_program(source: Source, timings: Timings, diagnostics: Diagnostics) -> tuple[ModuleOp, CheckedProgram]:
+def frontend_program(
+    source: Source, timings: Timings, diagnostics: Diagnostics, options: Options | None = None
+) -> tuple[ModuleOp, CheckedProgram]:
     """`frontend`, also returning the checked program irgen was given."""
+    from charlc.checked import QuantizeAll
     from charlc.irgen import generate
     from charlc.parser import parse
     from charlc.typecheck import check
 
+    options = options or Options()
+    quantize = QuantizeAll(options.quantize, options.quantize_group) if options.quantize else None
     with timings.measure("parse"):
         program = parse(source)
     with timings.measure("typecheck"):
-        checked = check(program, source)
+        checked = check(program, source) if quantize is None else check(program, source, quantize)
     diagnostics.warnings.extend(checked.warnings)
     with timings.measure("irgen"):
-        return generate(checked, source), checked
+        return generate(checked, source, options.capture), checked
 
 
 def exported_functions(checked: CheckedProgram) -> frozenset[str]:
@@ -288,7 +294,7 @@ def compile_in(session: Session, source: Source, language: str, passes: list[Mod
     """Compile one input (`language` is `charl` or `mlir`) within `session`: front end or IR parser,
     then `passes`."""
     if language == "charl":
-        module = frontend(source, session.timings, session.diagnostics)
+        module = frontend(source, session.timings, session.diagnostics, session.options)
     else:
         with session.timings.measure("parse"):
             module = parse_ir(session.ctx, source)

@@ -136,7 +136,16 @@ class Cache:
     def program_key(self, source: Source, options: Options, fingerprint: str | None = None) -> str:
         """The key of `source` compiled with `options` by this compiler on this host."""
         digest = hashlib.sha256()
-        code_options = (options.target, options.opt_level, options.bounds_checks, options.pipeline, options.max_memory)
+        code_options = (
+            options.target,
+            options.opt_level,
+            options.bounds_checks,
+            options.pipeline,
+            options.max_memory,
+            options.quantize,
+            options.quantize_group,
+            options.capture,
+        )
         for part in (source.path, source.text, repr(code_options), fingerprint or compiler_fingerprint(), host_text()):
             digest.update(part.encode())
             digest.update(b"\0")

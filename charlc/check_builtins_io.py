@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from charlc import check_args, check_expr, check_models, shapes
+from charlc import check_args, check_expr, check_models, check_quant, shapes
 from charlc import syntax as ast
 from charlc.check_builtins import Table, make, numeric_or_bool
 from charlc.check_env import FnCtx, Sig
@@ -83,7 +83,8 @@ def model_arg(cx: FnCtx, e: ast.Expr, fname: str, quant: bool = False) -> ModelI
     if quant and isinstance(t, QuantModelType):
         t = t.base
     if not isinstance(t, ModelType):
-        raise cx.err(e.span, f"`{fname}` takes a model, got {show(t)}")
+        note = check_quant.training_note(cx, t, "save it in a run without it")
+        raise cx.err(e.span, f"`{fname}` takes a model, got {show(t)}{note}")
     return cx.prog.models[t]
 
 
@@ -104,13 +105,16 @@ def load(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], _: Type | None) -> Buil
         check_models.model_info(cx.prog, t, e.span)
     elif isinstance(e, ast.Call) and isinstance(e.callee, ast.Name) and e.callee.id in cx.prog.model_decls:
         ct = check_expr.infer(cx, e)
+        if isinstance(ct, QuantModelType) and cx.prog.quantize_all is not None:
+            ct = ct.base  # the constructor call names the type; `load` itself quantizes
         if not isinstance(ct, ModelType):
             raise cx.err(e.span, f"`load` takes a model type first, got {show(ct)}")
         t = ct
     else:
         raise cx.err(e.span, '`load` takes a model type first: load(Mlp, "mlp.npz")')
     path = check_args.str_const(cx, a["path"], "the path of `load`")
-    return make("load", a, (), {"path": path, "model": t}, t)
+    quant = check_quant.quantize_all(cx, c.span, t)
+    return make("load", a, (), {"path": path, "model": t, "quantize": quant is not None}, quant or t)
 
 
 def clock(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], _: Type | None) -> BuiltinTarget:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from charlc import check_args, check_expr, check_layers, check_models
+from charlc import check_args, check_expr, check_layers, check_models, check_quant
 from charlc import syntax as ast
 from charlc.check_env import FnCtx, plural
 from charlc.checked import ForwardTarget, ModelCtorTarget, ModelInfo
@@ -32,8 +32,9 @@ def ctor_call(cx: FnCtx, e: ast.Call, decl: ast.ModelDecl) -> Type:
         raise cx.err(e.span, f"model `{decl.name}` is missing its argument `{missing[0]}`")
     values = tuple(check_args.int_const(cx, given[n], f"model argument `{n}` of `{decl.name}`") for n in names)
     info = check_models.model_info(cx.prog, ModelType(decl.name, values), e.span)
-    cx.inst.targets[e] = ModelCtorTarget(info, seed)
-    return cx.record(e, info.type)
+    quant = check_quant.quantize_all(cx, e.span, info.type)
+    cx.inst.targets[e] = ModelCtorTarget(info, seed, quant)
+    return cx.record(e, quant or info.type)
 
 
 def model_attribute(cx: FnCtx, e: ast.Attribute, t: ModelType) -> Type:

@@ -20,6 +20,7 @@ from charlc.checked import BuiltinTarget
 from charlc.types import Dim, ModelType, QuantModelType, TensorType, TupleType, Type, show, show_dim
 
 QDTYPES = ("int8", "int4")
+INT4_DEFAULT_GROUP = 32
 
 
 def _qdtype(cx: FnCtx, e: ast.Expr, fname: str) -> str:
@@ -40,23 +41,62 @@ def _group(cx: FnCtx, a: dict[str, ast.Expr], fname: str, default: int | None) -
 def quantize(cx: FnCtx, c: ast.Call, a: dict[str, ast.Expr], _: Type | None) -> BuiltinTarget:
     t = check_expr.infer(cx, a["m"])
     if isinstance(t, QuantModelType):
-        raise cx.err(a["m"].span, f"{show(t)} is already quantized")
+        hint = ""
+        if cx.prog.quantize_all is not None:
+            hint = f": --quantize={cx.prog.quantize_all.qdtype} quantizes every model the program creates"
+        raise cx.err(a["m"].span, f"{show(t)} is already quantized{hint}")
     if not isinstance(t, ModelType):
         raise cx.err(a["m"].span, f"`quantize` takes a model, got {show(t)}; use quantize_tensor for tensors")
     qdtype = _qdtype(cx, a["dtype"], "quantize")
-    group = _group(cx, a, "quantize", 32 if qdtype == "int4" else None)
+    group = _group(cx, a, "quantize", None)
+    result = quant_model_type(cx, c.span, t, qdtype, group)
+    return make("quantize", a, ("m",), {"qdtype": qdtype, "group": result.group}, result)
+
+
+def quant_model_type(cx: FnCtx, span: ast.Span, t: ModelType, qdtype: str, group: int | None) -> QuantModelType:
+    """The type of `quantize(m, qdtype, group: group)` for `m` of type `t` (`group` None: the
+    default, 32 for int4). The message of a group that does not divide names `--group` under
+    `--quantize`."""
+    if group is None and qdtype == "int4":
+        group = INT4_DEFAULT_GROUP
     info = cx.prog.models[t]
     if group is not None:
         for p in info.params:
             rows = p.type.shape[0] if p.type.rank == 2 else None
             if isinstance(rows, int) and rows % group:
+                what = f"--quantize={qdtype}" if cx.prog.quantize_all else "`quantize`"
+                fix = f"; pass --group with a divisor of {rows}" if cx.prog.quantize_all else ""
                 raise cx.err(
-                    c.span,
-                    f"`quantize` with group {group}: the {rows} input features of `{p.path}` ({show(p.type)}) "
-                    f"do not split into groups of {group}",
+                    span,
+                    f"{what} with group {group}: the {rows} input features of `{p.path}` ({show(p.type)}) "
+                    f"do not split into groups of {group}{fix}",
                 )
-    result = QuantModelType(t, qdtype, group)
-    return make("quantize", a, ("m",), {"qdtype": qdtype, "group": group}, result)
+    return QuantModelType(t, qdtype, group)
+
+
+def quantized_return(declared: Type, actual: Type) -> Type:
+    """Under `--quantize`, a function declared to return a model returns it quantized: each model
+    type of `declared` that `actual` has quantized becomes the quantized type."""
+    if isinstance(declared, ModelType) and isinstance(actual, QuantModelType) and actual.base == declared:
+        return actual
+    if isinstance(declared, TupleType) and isinstance(actual, TupleType) and len(declared.elems) == len(actual.elems):
+        return TupleType(tuple(quantized_return(d, a) for d, a in zip(declared.elems, actual.elems, strict=True)))
+    return declared
+
+
+def training_note(cx: FnCtx, t: Type, advice: str = "run a training program without it") -> str:
+    """What to add to the message of a training step (or a `save`) given the quantized model type
+    `t` under `--quantize` (which quantizes the models a training program updates)."""
+    q = cx.prog.quantize_all
+    if q is None or not isinstance(t, QuantModelType):
+        return ""
+    return f"; --quantize={q.qdtype} quantizes every model the program creates, so {advice}"
+
+
+def quantize_all(cx: FnCtx, span: ast.Span, t: ModelType) -> QuantModelType | None:
+    """Under `--quantize`, the quantized type a model of type `t` created at `span` becomes."""
+    q = cx.prog.quantize_all
+    return None if q is None else quant_model_type(cx, span, t, q.qdtype, q.group)
 
 
 def scale_shape(

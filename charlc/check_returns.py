@@ -3,7 +3,7 @@ inferred from the returns (which must agree; weak literals adopt the others' ele
 
 from __future__ import annotations
 
-from charlc import check_expr, shapes
+from charlc import check_expr, check_quant, shapes
 from charlc import syntax as ast
 from charlc.check_env import FnCtx
 from charlc.types import TensorType, TupleType, Type, UnitType, show
@@ -21,6 +21,8 @@ def return_stmt(cx: FnCtx, s: ast.Return) -> None:
         from charlc.check_stmts import value_type
 
         t = value_type(cx, s.value, declared)
+        if declared is not None and cx.prog.quantize_all is not None:
+            declared = cx.declared_ret = check_quant.quantized_return(declared, cx.type_of(s.value))
         if declared is not None:
             if not check_expr.conform(cx, s.value, declared):
                 raise cx.err(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from charlc import check_args, check_expr
+from charlc import check_args, check_expr, check_quant
 from charlc import syntax as ast
 from charlc.check_builtins import Table, make
 from charlc.check_env import FnCtx, Sig, plural
@@ -118,7 +118,9 @@ def _differentiable(cx: FnCtx, e: ast.Expr, i: int, fname: str) -> None:
     t = cx.type_of(e)
     if isinstance(t, QuantModelType):
         raise cx.err(
-            e.span, f"cannot take the gradient of a quantized model ({show(t)}): quantized models are inference only"
+            e.span,
+            f"cannot take the gradient of a quantized model ({show(t)}): quantized models are inference only"
+            + check_quant.training_note(cx, t),
         )
     if not _float_valued(t):
         raise cx.err(
@@ -184,7 +186,8 @@ def trainable(cx: FnCtx, e: ast.Expr, fname: str) -> Type:
     ok = isinstance(t, ModelType) or (isinstance(t, TensorType) and t.is_float)
     ok = ok or (isinstance(t, TupleType) and all(isinstance(x, TensorType) and x.is_float for x in t.elems))
     if not ok:
-        raise cx.err(e.span, f"`{fname}` updates a model, a float tensor or a tuple of float tensors, got {show(t)}")
+        message = f"`{fname}` updates a model, a float tensor or a tuple of float tensors, got {show(t)}"
+        raise cx.err(e.span, message + check_quant.training_note(cx, t))
     return t
 
 

@@ -111,11 +111,22 @@ class FnTarget:
 
 
 @dataclass(frozen=True)
+class QuantizeAll:
+    """`charlc run --quantize=int8|int4 [--group G]`: every model the program creates (constructor
+    call or `load`) is `quantize(m, qdtype, group: group)` of itself (`group` None: the default)."""
+
+    qdtype: str
+    group: int | None = None
+
+
+@dataclass(frozen=True)
 class ModelCtorTarget:
-    """`Mlp(seed: 0)`, `Linear(784, 128, seed: 1)`: creates and initializes a model."""
+    """`Mlp(seed: 0)`, `Linear(784, 128, seed: 1)`: creates and initializes a model; `quant` is the
+    type of the quantized model it becomes under `--quantize` (None otherwise)."""
 
     model: ModelInfo
     seed: ast.Expr | None
+    quant: Type | None = None
 
 
 @dataclass(frozen=True)

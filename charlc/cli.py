@@ -2,6 +2,7 @@
 
     charlc FILE [options]        compile (short for `charlc compile FILE`)
     charlc run FILE.ch           compile and execute
+    charlc quant-report FILE.ch  per-layer error of quantized against float32
     charlc passes                list the passes
 
 Click's own usage errors (an unknown flag, a bad choice) are printed as one `charlc: error:` line
@@ -22,7 +23,7 @@ from charlc.cache import CACHE_ENV, Cache
 from charlc.options import Options, parse_size
 from charlc.pipeline import Stage
 
-COMMANDS = ("compile", "run", "passes", "import-torch")
+COMMANDS = ("compile", "run", "quant-report", "passes", "import-torch")
 
 
 class EmitKind(StrEnum):
@@ -67,6 +68,14 @@ class RemarkKind(StrEnum):
 OptLevel = Annotated[
     int,
     typer.Option("-O", "--opt-level", min=0, max=3, metavar="0-3", help="LLVM optimization level (-O0 .. -O3)"),
+]
+Quantize = Annotated[
+    QuantizeKind | None,
+    typer.Option(help="quantize every model the program creates (int4: one scale per 32 weights unless --group)"),
+]
+Group = Annotated[
+    int | None,
+    typer.Option("--group", metavar="G", help="with --quantize: one scale per G consecutive input weights"),
 ]
 NoBoundsChecks = Annotated[
     bool, typer.Option("--no-bounds-checks", help="omit the run-time checks of indices and slices")
@@ -178,10 +187,8 @@ def compile_(
 def run(
     file: Annotated[str, typer.Argument(metavar="FILE", help="a Charl source (.ch, .charl)")],
     target: Annotated[TargetName, typer.Option(help="where to run")] = TargetName.cpu,
-    quantize: Annotated[
-        QuantizeKind | None,
-        typer.Option(help="quantize every model's weights"),
-    ] = None,
+    quantize: Quantize = None,
+    group: Group = None,
     stats: Annotated[
         bool,
         typer.Option(
@@ -200,22 +207,41 @@ def run(
     ] = False,
 ) -> int:
     """Compile FILE for a target and run its top-level statements."""
-    kind = quantize.value if quantize else None
-    options = Options(
-        target=target.value,
-        opt_level=opt_level,
-        bounds_checks=not no_bounds_checks,
-        remarks=tuple(dict.fromkeys(k.value for k in remarks or [])),
-    )
     cache = None if no_cache else Cache.from_environment()
-    return driver.guarded(
-        lambda: driver.run_command(file, with_limit(options, max_memory), quantize=kind, stats=stats, cache=cache)
-    )
+
+    def command() -> int:
+        options = Options(
+            target=target.value,
+            opt_level=opt_level,
+            bounds_checks=not no_bounds_checks,
+            remarks=tuple(dict.fromkeys(k.value for k in remarks or [])),
+            quantize=quantize.value if quantize else None,
+            quantize_group=group,
+        )
+        return driver.run_command(file, with_limit(options, max_memory), stats=stats, cache=cache)
+
+    return driver.guarded(command)
 
 
 def with_limit(options: Options, max_memory: str | None) -> Options:
     """`options` with `--max-memory` (a `UsageError` when SIZE is not a size)."""
     return options if max_memory is None else replace(options, max_memory=parse_size(max_memory))
+
+
+@app.command("quant-report")
+def quant_report(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="a Charl source (.ch, .charl)")],
+    quantize: Annotated[QuantizeKind, typer.Option(help="the quantization to measure")] = QuantizeKind.int8,
+    group: Group = None,
+    opt_level: OptLevel = 3,
+) -> int:
+    """Run FILE as written and with --quantize, and print each dense layer's and each model's error
+    (relative L2 and max abs) of the quantized against the float32 values, on the program's inputs."""
+    from charlc.quant_report import report_command
+
+    return driver.guarded(
+        lambda: report_command(file, Options(opt_level=opt_level, quantize=quantize.value, quantize_group=group))
+    )
 
 
 @app.command("passes")

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from charlc.run import Program
     from passes._fuse_remarks import Remark
     from passes._plan_report import FunctionPlan
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -307,9 +309,6 @@ def passes_command(out: TextIO | None = None) -> int:
     return EXIT_OK
 
 
-QUANTIZE_KINDS = ("int8", "int4")
-
-
 def run_command(
     path: str,
     options: Options,
@@ -324,34 +323,25 @@ def run_command(
 
     A compile error exits 1, located; a run-time error is reported by the C runtime, which exits 1.
     `stats` prints the time of each compile phase, the run time and the kernel count to `err`.
+    `quantize` (int8 or int4) is `options.quantize`: every model the program creates is quantized.
     """
     err = err or sys.stderr
     check_target(options.target)
-    if quantize is not None and quantize not in QUANTIZE_KINDS:
-        raise UsageError(f"unknown quantization '{quantize}'; use --quantize=int8 or --quantize=int4")
+    if quantize is not None:
+        options = replace(options, quantize=quantize)
     if language_of(path, Options(language="charl" if path == "-" else None)) != "charl":
         raise UsageError(f"charlc run takes a Charl source (.ch, .charl), not '{path}'")
     require_stages("charlc run", options.target, Stage.TARGET)
-    if quantize is not None:
-        raise UsageError(
-            f"--quantize={quantize} needs the charl-quantize pass, which this version of charlc does not have yet"
-        )
     source = read_input(path)
     from charlc.run import load_source
-    from runtime.native import RuntimeBuildError
 
-    try:
+    def compile_program() -> Program:
         if options.remarks:
             print_run_remarks(source, options, err)
-        program = load_source(source, options, cache=cache)
-    except CharlError as e:
-        err.write(render(source, e) + "\n")
-        return EXIT_USER_ERROR
-    except PassFailedException as e:
-        err.write(f"{source.path}: error: {e}\n")
-        return EXIT_USER_ERROR
-    except RuntimeBuildError as e:
-        err.write(f"charlc: error: {e}\n")
+        return load_source(source, options, cache=cache)
+
+    program = reporting_errors(source, err, compile_program)
+    if program is None:
         return EXIT_USER_ERROR
     for warning in program.warnings:
         err.write(warning + "\n")
@@ -361,6 +351,22 @@ def run_command(
     if stats:
         err.write(stats_table(program, cache is not None) + "\n")
     return EXIT_OK
+
+
+def reporting_errors(source: Source, err: TextIO, action: Callable[[], T]) -> T | None:
+    """`action()` (compiling `source`), or None after writing the program's compile error to `err`:
+    located for a mistake in the program, one line when the C runtime does not build."""
+    from runtime.native import RuntimeBuildError
+
+    try:
+        return action()
+    except CharlError as e:
+        err.write(render(source, e) + "\n")
+    except PassFailedException as e:
+        err.write(f"{source.path}: error: {e}\n")
+    except RuntimeBuildError as e:
+        err.write(f"charlc: error: {e}\n")
+    return None
 
 
 def stats_table(program: Program, cached: bool) -> str:

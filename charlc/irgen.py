@@ -46,12 +46,13 @@ MAX_SPLAT_ELEMENTS = 1024  # larger splat constants are a scalar and a broadcast
 __all__ = ["FnGen", "IRGenInternalError", "ModuleGen", "generate", "valid_name"]
 
 
-def generate(checked: CheckedProgram, source: Source) -> ModuleOp:
-    """Generate the verified `charl` module of a checked program.
+def generate(checked: CheckedProgram, source: Source, capture: str | None = None) -> ModuleOp:
+    """Generate the verified `charl` module of a checked program; with `capture` (a folder, for
+    `charlc quant-report`) the program saves what `charlc.irgen_capture` lists into it.
 
     A verification failure is a compiler bug and raises `IRGenInternalError`.
     """
-    gen = ModuleGen(checked, source)
+    gen = ModuleGen(checked, source, capture)
     for inst in checked.instances:
         gen.function(inst)
     gen.function(checked.main)
@@ -65,9 +66,10 @@ def generate(checked: CheckedProgram, source: Source) -> ModuleOp:
 class ModuleGen:
     """The module being built and the functions generated so far (each instance once)."""
 
-    def __init__(self, checked: CheckedProgram, source: Source) -> None:
+    def __init__(self, checked: CheckedProgram, source: Source, capture: str | None = None) -> None:
         self.program = checked
         self.source = source
+        self.capture = capture
         self.module = ModuleOp([])
         self.done: dict[FnInstance, str] = {}
         self.active: set[FnInstance] = set()
@@ -97,6 +99,7 @@ class FnGen:
     def __init__(self, mod: ModuleGen, inst: FnInstance) -> None:
         self.mod = mod
         self.program: CheckedProgram = mod.program
+        self.capture: str | None = mod.capture
         self.inst: FnInstance = inst
         self.entry = Block()
         self.block = self.entry

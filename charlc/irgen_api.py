@@ -35,6 +35,7 @@ class Gen(Protocol):
 
     program: CheckedProgram
     inst: FnInstance  # the instance whose body is being generated
+    capture: str | None  # `charlc quant-report`: the folder the program saves layer values into
 
     def emit(self, op: Operation, span: ast.Span, hint: str | None = None) -> Operation:
         """Insert `op` at the current point with the location of `span`; name its results `hint`

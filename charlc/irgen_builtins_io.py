@@ -15,7 +15,7 @@ from types import MappingProxyType
 from charlc.checked import LayerInfo, ModelInfo
 from charlc.irgen_api import PyTree
 from charlc.irgen_builtins_call import BCall, Table
-from charlc.irgen_builtins_quant import param_names
+from charlc.irgen_builtins_quant import param_names, quantize_model
 from charlc.irgen_builtins_util import TV
 from charlc.types import Dim, ModelType, QuantModelType, TensorType, Type, show
 from dialects import charl as C
@@ -163,6 +163,13 @@ def _save(b: BCall) -> PyTree:
 
 def _load(b: BCall) -> PyTree:
     t = b.result
+    if b.target.static.get("quantize") and isinstance(t, QuantModelType):  # `--quantize`: load, then quantize
+        model = _load_as(b, t.base)
+        return quantize_model(b.ir, b.g.program.models[t.base], t, model)
+    return _load_as(b, t)
+
+
+def _load_as(b: BCall, t: Type) -> PyTree:
     names = param_names(b.g, t)
     op = b.ir.emit(C.LoadNpzOp(b.string("path"), names, b.g.ir_types(t)))
     return b.g.unflatten(t, list(op.results))

@@ -24,6 +24,7 @@ from charlc.irgen_builtins_nn import dropout, layer_norm, softmax
 from charlc.irgen_builtins_quant import QParam, quantized_leaves
 from charlc.irgen_builtins_shape import flatten_from, over_rows
 from charlc.irgen_builtins_util import TV, Ir, fit, internal, tv
+from charlc.irgen_capture import capture_dense
 from charlc.types import Dim, QuantModelType, TensorType, show
 from dialects import charl as C
 
@@ -116,6 +117,7 @@ def _dense(cx: LayerCtx, layer: LayerInfo, x: TV) -> TV:
         y = matmul(ir, x, w)
     else:
         raise internal(layer.span, f"dense layer `{layer.name}` has no weight")
+    capture_dense(ir, cx.target.model, layer.name, x, w if isinstance(w, TV) else None, y)
     bias = cx.param(layer, "bias", "b", rank=1)
     if isinstance(bias, TV):
         y = ir.add(y, bias)

@@ -2,8 +2,9 @@
 
 `lower_model_ctor` initializes every `ParamSpec` from the model's seed and the parameter's index
 (`seed * 1000003 + i`, computed with charl ops when the seed is a run-time value) and returns the
-model pytree. `lower_forward` calls the checked `forward` instance of a params-form model (after
-dequantizing a quantized one), or emits the layers of a sequential model inline.
+model pytree (quantized under `--quantize`). `lower_forward` calls the checked `forward` instance
+of a params-form model (after dequantizing a quantized one), or emits the layers of a sequential
+model inline.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from charlc.checked import ForwardTarget, InitSpec, ModelCtorTarget, ParamSpec
 from charlc.irgen_api import Gen, PyTree
 from charlc.irgen_builtins_create import derived_seed, random, seed_base, seed_value
 from charlc.irgen_builtins_layers import emit_layers
-from charlc.irgen_builtins_quant import dequantize_model
+from charlc.irgen_builtins_quant import dequantize_model, quantize_model
 from charlc.irgen_builtins_util import TV, Ir, internal
+from charlc.irgen_capture import capture_output
 from charlc.types import QuantModelType, show
 
 
@@ -55,7 +57,10 @@ def lower_model_ctor(g: Gen, call: ast.Call, target: ModelCtorTarget) -> PyTree:
     ir = Ir(g, call.span)
     seed = seed_base(ir, seed_value(g, ir, target.seed))
     leaves = [init_param(ir, spec, seed, i).v for i, spec in enumerate(target.model.params)]
-    return g.unflatten(target.model.type, leaves)
+    model = g.unflatten(target.model.type, leaves)
+    if isinstance(target.quant, QuantModelType):  # `--quantize`
+        return quantize_model(ir, target.model, target.quant, model)
+    return model
 
 
 def lower_forward(g: Gen, call: ast.Call, target: ForwardTarget) -> PyTree:
@@ -67,5 +72,8 @@ def lower_forward(g: Gen, call: ast.Call, target: ForwardTarget) -> PyTree:
         if quant is not None:
             model = dequantize_model(ir, quant, model)
         args = [g.expr(a) for a in target.args]
-        return g.call(target.instance, [model, *args], call.span)
-    return emit_layers(ir, target, model, quant)
+        result = g.call(target.instance, [model, *args], call.span)
+    else:
+        result = emit_layers(ir, target, model, quant)
+    capture_output(ir, target.model, result)
+    return result

@@ -13,6 +13,8 @@ CHARL_SUFFIXES: tuple[str, ...] = (".ch", ".charl")
 MLIR_SUFFIXES: tuple[str, ...] = (".mlir",)
 LANGUAGES: tuple[str, ...] = ("charl", "mlir")
 OPT_LEVELS: tuple[int, ...] = (0, 1, 2, 3)
+QUANTIZE_KINDS: tuple[str, ...] = ("int8", "int4")
+"""`--quantize` kinds: every model the program creates is quantized to int8 or int4 (LANGUAGE.md 11)."""
 REMARK_KINDS: tuple[str, ...] = ("fusion",)
 """`--remarks` kinds: `fusion` is one remark per producer/consumer pair of `linalg-fuse-elementwise`."""
 
@@ -30,7 +32,10 @@ class Options:
     fields name passes; the dumps go to stderr. `opt_level` (0-3) is LLVM's optimization level for
     the CPU products (`charlc run`, `--emit=llvm|asm|obj|exe` optimize at it); `bounds_checks` off
     (`--no-bounds-checks`) makes `convert-charl-to-linalg` omit run-time index checks. `remarks`
-    names the optimization remarks to print to stderr (`REMARK_KINDS`).
+    names the optimization remarks to print to stderr (`REMARK_KINDS`). `quantize` (`--quantize`)
+    makes every model the program creates (constructor call or `load`) a `quantize(m, int8|int4,
+    group: quantize_group)` of itself; `capture` (for `charlc quant-report`) is a folder into
+    which the program saves each dense layer's input, weight and product and each model's output.
     """
 
     emit: str = "mlir"
@@ -52,6 +57,9 @@ class Options:
     remarks: tuple[str, ...] = ()
     max_memory: int = 0
     """`--max-memory` in bytes (0: no limit): a larger planned peak is a compile error."""
+    quantize: str | None = None
+    quantize_group: int | None = None
+    capture: str | None = None
 
     def __post_init__(self) -> None:
         if self.opt_level not in OPT_LEVELS:
@@ -59,6 +67,13 @@ class Options:
         for kind in self.remarks:
             if kind not in REMARK_KINDS:
                 raise UsageError(f"unknown remark kind '--remarks={kind}'; the kinds are: {', '.join(REMARK_KINDS)}")
+        if self.quantize is not None and self.quantize not in QUANTIZE_KINDS:
+            raise UsageError(f"unknown quantization '{self.quantize}'; use --quantize=int8 or --quantize=int4")
+        if self.quantize_group is not None:
+            if self.quantize is None:
+                raise UsageError("--group is the group size of --quantize; add --quantize=int8 or --quantize=int4")
+            if self.quantize_group <= 0:
+                raise UsageError(f"--group must be positive, got {self.quantize_group}")
 
 
 SIZE_SUFFIXES: dict[str, int] = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}

@@ -76,7 +76,7 @@ def lower(session: Session, source: Source) -> Lowered:
     everything = parse_pass_pipeline(",".join(passes_through(options.target, Stage.TARGET, options)), registry)
     plans: list[FunctionPlan] = []
     everything = reporting_to(everything, plans.append)
-    module, checked = frontend_program(source, session.timings, session.diagnostics)
+    module, checked = frontend_program(source, session.timings, session.diagnostics, options)
     run_located(session, source, module, to_linalg, verify=False)  # verified once, at the end
     kernels = count_kernels(module)
     run_located(session, source, module, everything[len(to_linalg) :])

@@ -15,16 +15,17 @@ from typing import Any
 from charlc import check_builtins, check_expr, check_models, check_stmts, check_types
 from charlc import syntax as ast
 from charlc.check_env import Binding, FnCtx, plural
-from charlc.checked import CheckedProgram, FnInstance, ModelInfo
+from charlc.checked import CheckedProgram, FnInstance, ModelInfo, QuantizeAll
 from charlc.diagnostics import CharlError, Source
 from charlc.types import INT32, ModelType, QuantModelType, Type, UnitType
 
 RESERVED = ("grad", "value_and_grad", "autograd", "self")
 
 
-def check(program: ast.Program, source: Source) -> CheckedProgram:
-    """Type-check a parsed program (raises `CharlError` at the first error)."""
-    return ProgramChecker(program, source).run()
+def check(program: ast.Program, source: Source, quantize: QuantizeAll | None = None) -> CheckedProgram:
+    """Type-check a parsed program (raises `CharlError` at the first error); with `quantize`
+    (`--quantize`) every model the program creates is quantized."""
+    return ProgramChecker(program, source, quantize_all=quantize).run()
 
 
 @dataclass
@@ -42,6 +43,7 @@ class ProgramChecker:
     symbols: set[str] = field(default_factory=lambda: {"main"})
     model_stack: list[str] = field(default_factory=list)
     warnings: list[CharlError] = field(default_factory=list)
+    quantize_all: QuantizeAll | None = None
 
     def run(self) -> CheckedProgram:
         self.collect()

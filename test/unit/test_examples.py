@@ -83,8 +83,9 @@ def mlp_inference() -> str:
 
 EXPECTED: dict[str, Callable[[], str]] = {"basics.ch": basics, "mlp_inference.ch": mlp_inference}
 WITH_NUMPY = [p for p in EXAMPLES if p.name in EXPECTED]
-OWN_TEST = frozenset({"gpt2.ch"})
-"""Examples run by a test module of their own: gpt2.ch by test_gpt2.py, against PyTorch."""
+OWN_TEST = frozenset({"gpt2.ch", "mlp_classifier.ch"})
+"""Examples run by a test module of their own: gpt2.ch by test_gpt2.py, against PyTorch;
+mlp_classifier.ch by test_run_quantize.py and test_quant_report.py, float and quantized."""
 
 
 def same_output(got: str, want: str, rtol: float = 1e-5, atol: float = 1e-6) -> None:

@@ -137,7 +137,8 @@ def test_float_results_agree_across_optimization_levels(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--quantize=int4"], "--quantize=int4 needs the charl-quantize pass"),
+        (["--group=16"], "--group is the group size of --quantize; add --quantize=int8 or --quantize=int4"),
+        (["--quantize=int4", "--group=0"], "--group must be positive, got 0"),
         (["-O7"], "-O"),
     ],
 )
