@@ -23,6 +23,7 @@ from xdsl.utils.exceptions import PassFailedException
 from charlc.api import IRError, Session, compile_in, plan, print_ir
 from charlc.diagnostics import CharlError, Source, render
 from charlc.emit import NotLoweredError
+from charlc.options import QUANTIZE_KINDS as QUANTIZE_KINDS  # `charlc run --quantize` values
 from charlc.options import Options, UsageError, language_of
 from charlc.pipeline import Stage, check_target, parse_pass_pipeline, passes_through, require_stages
 from charlc.syntax import Span
