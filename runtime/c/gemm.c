@@ -36,19 +36,19 @@ enum { KC = 256, MC = 120, NC = 3072 };
 /* Below this many multiply-adds (~20 us on one core) one thread does the whole product. */
 #define PARALLEL_MIN_MACS ((int64_t)1 << 20)
 
-/* Adds an MR x NR tile `acc` (row-major, stride nr) to the rows x cols corner of C. */
-static void add_tile(float *c, int64_t ldc, const float *acc, int nr, int64_t rows, int64_t cols) {
+/* Adds an MR x NR tile `acc` (row-major, stride nr) to the rows x cols corner of C, or stores it there. */
+static void add_tile(float *c, int64_t ldc, const float *acc, int nr, int64_t rows, int64_t cols, bool store) {
     for (int64_t i = 0; i < rows; i++) {
         for (int64_t j = 0; j < cols; j++) {
-            c[i * ldc + j] += acc[i * nr + j];
+            c[i * ldc + j] = store ? acc[i * nr + j] : c[i * ldc + j] + acc[i * nr + j];
         }
     }
 }
 
-/* A micro-kernel: C[0:rows, 0:cols] += a (MR x kc) @ b (kc x NR panel). Element (i, p) of `a` is at
+/* A micro-kernel: C[0:rows, 0:cols] += (or, with `store`, =) a (MR x kc) @ b (kc x NR panel). Element (i, p) of `a` is at
  * a[i * ars + p * acs]: a packed panel (ars 1, acs MR) or rows of A in place (ars lda, acs 1). */
 typedef void (*KernelFn)(int64_t kc, const float *restrict a, int64_t ars, int64_t acs, const float *restrict b,
-                         float *restrict c, int64_t ldc, int64_t rows, int64_t cols);
+                         float *restrict c, int64_t ldc, int64_t rows, int64_t cols, bool store);
 
 typedef struct {
     int mr, nr;
@@ -62,7 +62,7 @@ typedef struct {
 __attribute__((target("avx512f,fma"))) static void kernel_avx512(int64_t kc, const float *restrict a, int64_t ars,
                                                                  int64_t acs, const float *restrict b,
                                                                  float *restrict c, int64_t ldc, int64_t rows,
-                                                                 int64_t cols) {
+                                                                 int64_t cols, bool store) {
     __m512 acc[K512_MR][2];
 #pragma GCC unroll 16
     for (int i = 0; i < K512_MR; i++) {
@@ -85,8 +85,8 @@ __attribute__((target("avx512f,fma"))) static void kernel_avx512(int64_t kc, con
 #pragma GCC unroll 16
         for (int i = 0; i < K512_MR; i++) {
             float *row = c + i * ldc;
-            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc[i][0]));
-            _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc[i][1]));
+            _mm512_storeu_ps(row, store ? acc[i][0] : _mm512_add_ps(_mm512_loadu_ps(row), acc[i][0]));
+            _mm512_storeu_ps(row + 16, store ? acc[i][1] : _mm512_add_ps(_mm512_loadu_ps(row + 16), acc[i][1]));
         }
         return;
     }
@@ -95,14 +95,14 @@ __attribute__((target("avx512f,fma"))) static void kernel_avx512(int64_t kc, con
         _mm512_store_ps(tile + i * 32, acc[i][0]);
         _mm512_store_ps(tile + i * 32 + 16, acc[i][1]);
     }
-    add_tile(c, ldc, tile, 32, rows, cols);
+    add_tile(c, ldc, tile, 32, rows, cols, store);
 }
 
 /* AVX2 + FMA: 6 x 16, 12 accumulators in ymm registers. */
 #define K256_MR 6
 __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const float *restrict a, int64_t ars,
                                                             int64_t acs, const float *restrict b, float *restrict c,
-                                                            int64_t ldc, int64_t rows, int64_t cols) {
+                                                            int64_t ldc, int64_t rows, int64_t cols, bool store) {
     __m256 acc[K256_MR][2];
 #pragma GCC unroll 8
     for (int i = 0; i < K256_MR; i++) {
@@ -126,7 +126,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const fl
         _mm256_store_ps(tile + i * 16, acc[i][0]);
         _mm256_store_ps(tile + i * 16 + 8, acc[i][1]);
     }
-    add_tile(c, ldc, tile, 16, rows, cols);
+    add_tile(c, ldc, tile, 16, rows, cols, store);
 }
 #endif
 
@@ -134,7 +134,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const fl
 #define KC_MR 4
 #define KC_NR 16
 static void kernel_c(int64_t kc, const float *restrict a, int64_t ars, int64_t acs, const float *restrict b,
-                     float *restrict c, int64_t ldc, int64_t rows, int64_t cols) {
+                     float *restrict c, int64_t ldc, int64_t rows, int64_t cols, bool store) {
     float acc[KC_MR * KC_NR] = {0};
     for (int64_t p = 0; p < kc; p++) {
         for (int i = 0; i < KC_MR; i++) {
@@ -145,7 +145,7 @@ static void kernel_c(int64_t kc, const float *restrict a, int64_t ars, int64_t a
         a += acs;
         b += KC_NR;
     }
-    add_tile(c, ldc, acc, KC_NR, rows, cols);
+    add_tile(c, ldc, acc, KC_NR, rows, cols, store);
 }
 
 static Kernel chosen_kernel;
@@ -238,10 +238,10 @@ typedef struct {
 } Operand;
 
 /* One thread's share: C[0:M, 0:N] (row stride ldc) = or += A[0:M, 0:K] @ B[0:K, 0:N], on one
- * thread; `zero` clears C first. */
+ * thread; with `zero` the first K block stores into C instead of adding to it. */
 static void sgemm_serial(Kernel k, int64_t M, int64_t N, int64_t K, Operand A, Operand B, float *C, int64_t ldc,
                          bool zero) {
-    if (zero) {
+    if (zero && K == 0) {
         for (int64_t i = 0; i < M; i++) {
             memset(C + i * ldc, 0, (size_t)N * sizeof(float));
         }
@@ -253,6 +253,7 @@ static void sgemm_serial(Kernel k, int64_t M, int64_t N, int64_t K, Operand A, O
         int64_t nc = min64(NC, N - jc);
         for (int64_t pc = 0; pc < K; pc += KC) {
             int64_t kc = min64(KC, K - pc);
+            bool store = zero && pc == 0; /* the first K block overwrites C */
             pack_b(B.data + pc * B.rs + jc * B.cs, B.rs, B.cs, kc, nc, k.nr, pb);
             for (int64_t ic = 0; ic < M; ic += MC) {
                 int64_t mc = min64(MC, M - ic);
@@ -266,9 +267,9 @@ static void sgemm_serial(Kernel k, int64_t M, int64_t N, int64_t K, Operand A, O
                         float *c = C + (ic + ir) * ldc + jc + jr;
                         int64_t rows = min64(k.mr, mc - ir), cols = min64(k.nr, nc - jr);
                         if (ir < full) {
-                            k.fn(kc, a_block + ir * A.rs, A.rs, 1, pb + jr * kc, c, ldc, rows, cols);
+                            k.fn(kc, a_block + ir * A.rs, A.rs, 1, pb + jr * kc, c, ldc, rows, cols, store);
                         } else {
-                            k.fn(kc, pa + (ir - full) * kc, 1, k.mr, pb + jr * kc, c, ldc, rows, cols);
+                            k.fn(kc, pa + (ir - full) * kc, 1, k.mr, pb + jr * kc, c, ldc, rows, cols, store);
                         }
                     }
                 }
@@ -418,24 +419,36 @@ typedef struct {
     Operand A, B;
     float *C;
     bool split_rows, zero;
+    int64_t chunks, next_chunk; /* chunks of C, and the next one to take (atomic) */
 } Gemm;
 
-/* Thread `id` of `count` takes a contiguous share of C's rows (in MR units) or columns (in NR units). */
+/* Threads take chunks of C's rows (in MR units) or columns (in NR units) from a shared counter
+ * until none is left, so a thread the OS has not scheduled (more threads than free cores) leaves its
+ * chunks to the others instead of stalling the product; every element is computed the same way
+ * whoever computes it. */
 static void gemm_share(void *arg, int id, int count) {
-    const Gemm *g = arg;
+    (void)id, (void)count;
+    Gemm *g = arg;
     int64_t unit = g->split_rows ? g->k.mr : g->k.nr, total = g->split_rows ? g->M : g->N;
     int64_t units = (total + unit - 1) / unit;
-    int64_t lo = min64(total, units * id / count * unit), hi = min64(total, units * (id + 1) / count * unit);
-    if (lo >= hi) {
-        return;
-    }
-    Operand A = g->A, B = g->B;
-    if (g->split_rows) {
-        A.data += lo * A.rs;
-        sgemm_serial(g->k, hi - lo, g->N, g->K, A, B, g->C + lo * g->ldc, g->ldc, g->zero);
-    } else {
-        B.data += lo * B.cs;
-        sgemm_serial(g->k, g->M, hi - lo, g->K, A, B, g->C + lo, g->ldc, g->zero);
+    for (;;) {
+        int64_t chunk = __atomic_fetch_add(&g->next_chunk, 1, __ATOMIC_RELAXED);
+        if (chunk >= g->chunks) {
+            return;
+        }
+        int64_t lo = min64(total, units * chunk / g->chunks * unit);
+        int64_t hi = min64(total, units * (chunk + 1) / g->chunks * unit);
+        if (lo >= hi) {
+            continue;
+        }
+        Operand A = g->A, B = g->B;
+        if (g->split_rows) {
+            A.data += lo * A.rs;
+            sgemm_serial(g->k, hi - lo, g->N, g->K, A, B, g->C + lo * g->ldc, g->ldc, g->zero);
+        } else {
+            B.data += lo * B.cs;
+            sgemm_serial(g->k, g->M, hi - lo, g->K, A, B, g->C + lo, g->ldc, g->zero);
+        }
     }
 }
 
@@ -444,12 +457,13 @@ static void sgemm(int64_t M, int64_t N, int64_t K, Operand A, Operand B, float *
     if (M <= 0 || N <= 0) {
         return;
     }
-    Gemm g = {host_kernel(), M, N, K, ldc, A, B, C, M > N, zero};
+    Gemm g = {host_kernel(), M, N, K, ldc, A, B, C, M > N, zero, 1, 0};
     int threads = M * N * K < PARALLEL_MIN_MACS ? 1 : thread_count();
     int64_t units = g.split_rows ? (M + g.k.mr - 1) / g.k.mr : (N + g.k.nr - 1) / g.k.nr;
     if (units < threads) {
         threads = (int)units;
     }
+    g.chunks = min64(units, 2 * (int64_t)threads); /* a chunk per thread, and as many to balance */
     if (threads <= 1) {
         sgemm_serial(g.k, M, N, K, A, B, C, ldc, zero);
     } else {
