@@ -35,7 +35,6 @@
 enum { KC = 256, MC = 120, NC = 3072 };
 /* Below this many multiply-adds (~20 us on one core) one thread does the whole product. */
 #define PARALLEL_MIN_MACS ((int64_t)1 << 20)
-#define LARGE_MACS ((int64_t)1 << 26)
 
 /* Adds an MR x NR tile `acc` (row-major, stride nr) to the rows x cols corner of C, or stores it there. */
 static void add_tile(float *c, int64_t ldc, const float *acc, int nr, int64_t rows, int64_t cols, bool store) {
@@ -464,10 +463,9 @@ static void sgemm(int64_t M, int64_t N, int64_t K, Operand A, Operand B, float *
     if (units < threads) {
         threads = (int)units;
     }
-    /* Small products (a training step's layers, back to back) get two chunks per thread, so that the
-     * threads the OS does run finish the product; large ones one chunk per thread, since each
-     * chunk packs its own copy of the operand it shares (A for a split of columns, B of rows). */
-    g.chunks = min64(units, (M * N * K < LARGE_MACS ? 2 : 1) * (int64_t)threads);
+    /* One chunk per thread (each chunk packs its own copy of the operand the chunks share); a chunk
+     * no worker has taken when the caller finishes its own is the caller's. */
+    g.chunks = threads;
     if (threads <= 1) {
         sgemm_serial(g.k, M, N, K, A, B, C, ldc, zero);
     } else {
