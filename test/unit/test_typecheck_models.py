@@ -261,7 +261,7 @@ def test_save_load_summary_parameters() -> None:
     cp = checked(src)
     assert let_type(cp, "a") == "Linear(3, 2)"
     load = builtin(cp, "load")
-    assert load.static == {"path": "m.npz", "model": ModelType("Linear", (3, 2))} and load.args == ()
+    assert load.static == {"path": "m.npz", "model": ModelType("Linear", (3, 2)), "quantize": False} and load.args == ()
     assert builtin(cp, "save").static["path"] == "m.npz"
     assert builtin(cp, "parameters").static == {"count": 8}
     assert error(LINEAR + 'let a = load(Linear, "m.npz")\n') == (
