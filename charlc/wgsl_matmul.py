@@ -4,8 +4,9 @@ A workgroup of 256 invocations computes a `bm x bn` tile of C in steps of `bk` a
 the A and B tiles in workgroup memory (A transposed, so that a step reads both as `vec4`s), and
 each invocation accumulates a `tm x tn` block of C in named `vec4` locals. Where the shapes allow
 (`vector_loads`), A and B are bound as `array<vec4<f32>>` and each invocation loads one `vec4` of
-each per step when their element offsets are multiples of 4 (a uniform branch; element by element
-otherwise): on an H100, 28 -> 31 TFLOP/s at 4096x4096. Every loop inside a K
+each per step (on an H100, 28 -> 31 TFLOP/s at 4096x4096): the template's operands have a static
+offset of 0 (`passes/_gpu_matmul.py` takes only those), so with K and N multiples of 4 every row
+starts on a `vec4`. Every loop inside a K
 step is unrolled by this generator into straight-line code: the shader compiler is never trusted to
 unroll or to keep a private array in registers (ARCHITECTURE.md, measured on an H100). Tiles are
 chosen per shape by the pass (`passes/_gpu_matmul.py`); bounds checks are emitted only for dimensions that are not
@@ -38,10 +39,10 @@ def _ragged(size: int | None, tile: int) -> bool:
     return size is None or size % tile != 0
 
 
-def matmul_wgsl(shape: MatmulShape, tiles: Tiles, elem: str = "f32", spread: bool = True) -> str:
-    """The WGSL source of the kernel (entry point `main`, workgroup size 256). With `spread`, an
-    invocation's `tn / 4` vec4 columns are `bn / tn` vec4s apart (neighbouring invocations read
-    neighbouring vec4s of `tile_b`: no bank conflicts) rather than side by side."""
+def matmul_wgsl(shape: MatmulShape, tiles: Tiles, elem: str = "f32") -> str:
+    """The WGSL source of the kernel (entry point `main`, workgroup size 256). An invocation's
+    `tn / 4` vec4 columns are `bn / tn` vec4s apart, so neighbouring invocations read neighbouring
+    vec4s of `tile_b` (no bank conflicts)."""
     t = tiles
     sm, sn, sk = shape.static
     check_m, check_n, check_k = _ragged(sm, t.bm), _ragged(sn, t.bn), _ragged(sk, t.bk)
@@ -73,7 +74,6 @@ def matmul_wgsl(shape: MatmulShape, tiles: Tiles, elem: str = "f32", spread: boo
         f"  let off_a = {oa};",
         f"  let off_b = {ob};",
         f"  let off_c = {oc};",
-        *(["  let aligned = off_a % 4 == 0 && off_b % 4 == 0;  // uniform"] if vec_loads else []),
         "  let group = i32(wid.x + wid.y * nwg.x);",
         f"  let tiles_n = (n + {t.bn - 1}) / {t.bn};",
         f"  let row0 = (group / tiles_n) * {t.bm};",
@@ -87,26 +87,21 @@ def matmul_wgsl(shape: MatmulShape, tiles: Tiles, elem: str = "f32", spread: boo
     acc = [[f"acc_{i}_{j}" for j in range(t.tn // 4)] for i in range(t.tm)]
     lines += [f"  var {name} = {zero};" for row in acc for name in row]
     lines += ["  for (var k0 = 0; k0 < k; k0 = k0 + " + str(t.bk) + ") {"]
-    if vec_loads:
-        lines += ["    if (aligned) {"] + _vec_copies(t) + ["    } else {"]
-        lines += [_copy(c, True) for c in _copies(t, check_m, check_n, check_k)] + ["    }"]
-    else:
-        lines += [_copy(c, False) for c in _copies(t, check_m, check_n, check_k)]
+    lines += _vec_copies(t) if vec_loads else [_copy(c) for c in _copies(t, check_m, check_n, check_k)]
     lines += ["    workgroupBarrier();"]
     for kk in range(t.bk):
-        lines += _step(t, kk, acc, spread)
+        lines += _step(t, kk, acc)
     lines += ["    workgroupBarrier();", "  }"]
-    lines += _store(t, acc, check_m, check_n, spread)
+    lines += _store(t, acc, check_m, check_n)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
 class _Copy:
-    """One element an invocation copies into a workgroup tile per K step: its WGSL register, the
-    checks its load needs, the load (of the step starting at `k0`), and the tile element it fills."""
+    """One element an invocation copies into a workgroup tile per K step: the checks its load needs,
+    the load (of the step starting at `k0`), and the tile element it fills."""
 
-    reg: str
     conds: tuple[str, ...]
     load: str
     slot: str
@@ -121,13 +116,13 @@ def _copies(t: Tiles, check_m: bool, check_n: bool, check_k: bool) -> list[_Copy
         r, cc = f"({e} / {t.bk})", f"({e} % {t.bk})"
         conds = ((f"row0 + {r} < m",) if check_m else ()) + ((f"k0 + {cc} < k",) if check_k else ())
         slot = f"tile_a[({cc} * {t.bm} + {r}) / 4][{r} % 4]"
-        copies.append(_Copy(f"ra_{q}", conds, f"a[off_a + (row0 + {r}) * k + k0 + {cc}]", slot))
+        copies.append(_Copy(conds, f"a[off_a + (row0 + {r}) * k + k0 + {cc}]", slot))
     for q in range(t.bk * t.bn // THREADS):
         e = f"(l + {q * THREADS})"
         r, cc = f"({e} / {t.bn})", f"({e} % {t.bn})"
         conds = ((f"col0 + {cc} < n",) if check_n else ()) + ((f"k0 + {r} < k",) if check_k else ())
         slot = f"tile_b[({r} * {t.bn} + {cc}) / 4][{cc} % 4]"
-        copies.append(_Copy(f"rb_{q}", conds, f"b[off_b + (k0 + {r}) * n + col0 + {cc}]", slot))
+        copies.append(_Copy(conds, f"b[off_b + (k0 + {r}) * n + col0 + {cc}]", slot))
     return copies
 
 
@@ -140,20 +135,16 @@ def vector_loads(shape: MatmulShape, t: Tiles) -> bool:
     return sk % 4 == 0 and sn % 4 == 0 and t.bm * t.bk == 4 * THREADS == t.bk * t.bn
 
 
-def _copy(c: _Copy, vec4_views: bool) -> str:
-    """The WGSL of one copy (0 where out of bounds); through the `vec4` views `a4`/`b4` if asked."""
-    load = c.load
-    if vec4_views:
-        name, index = load[0], load[2:-1]
-        load = f"{name}4[({index}) / 4][({index}) % 4]"
+def _copy(c: _Copy) -> str:
+    """The WGSL of one copy (0 where out of bounds)."""
     if c.conds:
-        return f"    {{ var v = 0.0; if ({' && '.join(c.conds)}) {{ v = {load}; }} {c.slot} = v; }}"
-    return f"    {c.slot} = {load};"
+        return f"    {{ var v = 0.0; if ({' && '.join(c.conds)}) {{ v = {c.load}; }} {c.slot} = v; }}"
+    return f"    {c.slot} = {c.load};"
 
 
 def _vec_copies(t: Tiles) -> list[str]:
     """Each invocation's one vec4 of A (stored transposed, component by component) and one of B,
-    read through the `vec4` views `a4` and `b4` (element offsets, K and N multiples of 4)."""
+    read through the `vec4` views `a4` and `b4` (offsets 0, K and N multiples of 4)."""
     per_row_a, per_row_b = t.bk // 4, t.bn // 4
     out = [
         f"    {{ let r = l / {per_row_a}; let c4 = l % {per_row_a};",
@@ -165,12 +156,12 @@ def _vec_copies(t: Tiles) -> list[str]:
     return out
 
 
-def _vec4_column(t: Tiles, w: int, spread: bool) -> str:
+def _vec4_column(t: Tiles, w: int) -> str:
     """The vec4 column (in the tile) of an invocation's `w`-th vec4 of C."""
-    return f"{w * (t.bn // t.tn)} + tx" if spread else f"tx * {t.tn // 4} + {w}"
+    return f"{w * (t.bn // t.tn)} + tx"
 
 
-def _step(t: Tiles, kk: int, acc: list[list[str]], spread: bool) -> list[str]:
+def _step(t: Tiles, kk: int, acc: list[list[str]]) -> list[str]:
     """One k of the tile: `tm/4` vec4 of A, `tn/4` vec4 of B, `tm * tn / 4` vec4 FMAs."""
     out = []
     for v in range(t.tm // 4):
@@ -180,7 +171,7 @@ def _step(t: Tiles, kk: int, acc: list[list[str]], spread: bool) -> list[str]:
             at = f"{kk * t.bm} + ty * {t.tm} + {i}"
             out.append(f"    let s_{kk}_{i} = tile_a[({at}) / 4][({at}) % 4];")
     for w in range(t.tn // 4):
-        out.append(f"    let b_{kk}_{w} = tile_b[{kk * t.bn // 4} + {_vec4_column(t, w, spread)}];")
+        out.append(f"    let b_{kk}_{w} = tile_b[{kk * t.bn // 4} + {_vec4_column(t, w)}];")
     comps = "xyzw"
     for i in range(t.tm):
         a = f"s_{kk}_{i}" if t.tm % 4 else f"a_{kk}_{i // 4}.{comps[i % 4]}"
@@ -189,7 +180,7 @@ def _step(t: Tiles, kk: int, acc: list[list[str]], spread: bool) -> list[str]:
     return out
 
 
-def _store(t: Tiles, acc: list[list[str]], check_m: bool, check_n: bool, spread: bool) -> list[str]:
+def _store(t: Tiles, acc: list[list[str]], check_m: bool, check_n: bool) -> list[str]:
     """C += the invocation's block, element by element where the edges need checks."""
     out = []
     comps = "xyzw"
@@ -199,7 +190,7 @@ def _store(t: Tiles, acc: list[list[str]], check_m: bool, check_n: bool, spread:
             out.append("    if (row < m) {")
         for w in range(t.tn // 4):
             for c in range(4):
-                col = f"col0 + ({_vec4_column(t, w, spread)}) * 4 + {c}"
+                col = f"col0 + ({_vec4_column(t, w)}) * 4 + {c}"
                 idx = f"off_c + row * n + {col}"
                 store = f"c[{idx}] = c[{idx}] + {acc[i][w]}.{comps[c]};"
                 out.append(f"    if ({col} < n) {{ {store} }}" if check_n else f"    {store}")

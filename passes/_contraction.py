@@ -31,11 +31,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import DYNAMIC_INDEX, IntegerAttr, ShapedType
+from xdsl.dialects.builtin import IntegerAttr
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
+
+from passes._fuse_generic import static_extent
 
 A_MAPS = {AffineMap.from_callable(lambda i, j, k: (i, k)): False, AffineMap.from_callable(lambda i, j, k: (k, i)): True}
 """The maps of A, each with whether it reads A transposed."""
@@ -75,12 +77,8 @@ def _index_compare(value: SSAValue, block: Block, wanted: int) -> Operation | No
 
 
 def reduction_extent(op: linalg.GenericOp) -> int | None:
-    """K, the static extent of the reduction loop (from A's shape), or None when it is dynamic."""
-    a = op.inputs[0].type
-    if not isinstance(a, ShapedType):
-        return None
-    k = a.get_shape()[0 if A_MAPS.get(op.indexing_maps.data[0].data, False) else 1]
-    return None if k == DYNAMIC_INDEX else k
+    """K, the static extent of the reduction loop, or None when it is dynamic."""
+    return static_extent(op, 2)
 
 
 def match(op: Operation) -> Contraction | None:

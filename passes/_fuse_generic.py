@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from xdsl.dialects import arith, func
-from xdsl.dialects.builtin import AffineMapAttr, ArrayAttr, IndexType, IntegerAttr
+from xdsl.dialects.builtin import DYNAMIC_INDEX, AffineMapAttr, ArrayAttr, IndexType, IntegerAttr, ShapedType
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -73,6 +73,17 @@ def uncovered_loop(maps: Sequence[AffineMap], loops: int) -> int | None:
     """The first of `loops` loops that no map reads as a plain dim (its extent would be lost)."""
     seen = {r.position for m in maps for r in m.results if isinstance(r, AffineDimExpr)}
     return next((d for d in range(loops) if d not in seen), None)
+
+
+def static_extent(op: linalg.GenericOp, loop: int) -> int | None:
+    """The extent of `loop` of `op` from the static shape of an operand that indexes it by that loop
+    alone, if any (None: known only at run time)."""
+    for value, m in zip(op.operands, maps_of(op), strict=False):
+        shape = value.type.get_shape() if isinstance(value.type, ShapedType) else ()
+        for position, expr in enumerate(m.results):
+            if isinstance(expr, AffineDimExpr) and expr.position == loop and shape[position] != DYNAMIC_INDEX:
+                return shape[position]
+    return None
 
 
 def plan(producer: linalg.GenericOp, consumer: linalg.GenericOp) -> Fusion | str:
@@ -201,7 +212,7 @@ def finish(
 
 
 def rebuild(
-    op: linalg.GenericOp,
+    op: Operation,
     inputs: Sequence[SSAValue],
     maps: Sequence[AffineMap],
     outputs: Sequence[SSAValue],
@@ -240,7 +251,7 @@ def remap_indices(ops: Sequence[Operation], to_producer: AffineMap) -> None:
         Rewriter.replace_op(index, replacement)
 
 
-DEAD_WHEN_UNUSED = ("tensor.empty", "arith.constant", "linalg.fill", "linalg.generic")
+DEAD_WHEN_UNUSED = ("tensor.empty", "arith.constant", "linalg.fill", "linalg.generic", "linalg.transpose")
 """Ops without side effects that fusion leaves unused: erased, and their operands' owners after them."""
 
 

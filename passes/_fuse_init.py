@@ -22,13 +22,12 @@ its fill). A constant `%v` is copied into the body.
 from __future__ import annotations
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import DYNAMIC_INDEX, IndexType, IntegerAttr, ShapedType
+from xdsl.dialects.builtin import IndexType, IntegerAttr
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.ir import Operation, SSAValue
-from xdsl.ir.affine import AffineDimExpr
 
-from passes._fuse_generic import erase_dead, uses_of
+from passes._fuse_generic import erase_dead, static_extent, uses_of
 
 
 def fuse_init(fill: linalg.FillOp, op: linalg.GenericOp) -> str | None:
@@ -37,7 +36,7 @@ def fuse_init(fill: linalg.FillOp, op: linalg.GenericOp) -> str | None:
     reductions = [d for d, it in enumerate(op.iterator_types) if it == IteratorTypeAttr.reduction()]
     if not reductions:
         return "the consumer has no reduction loops"
-    if any(_static_extent(op, d) in (None, 0) for d in reductions):
+    if any(static_extent(op, d) in (None, 0) for d in reductions):
         return "a reduction loop may run zero times (its extent is not static), leaving the output unset"
     if len(fill.inputs) != 1 or len(fill.results) != 1 or uses_of(fill.results[0]) != 1:
         return "the fill has other uses"
@@ -64,16 +63,6 @@ def fuse_init(fill: linalg.FillOp, op: linalg.GenericOp) -> str | None:
     block.insert_ops_before(ops, anchor)
     op.operands[len(op.inputs) + positions[0]] = fill.outputs[0]
     erase_dead(fill)
-    return None
-
-
-def _static_extent(op: linalg.GenericOp, loop: int) -> int | None:
-    """The extent of `loop` of `op` from the static shape of an input that it indexes, if any."""
-    for value, m in zip(op.inputs, op.indexing_maps.data, strict=False):
-        shape = value.type.get_shape() if isinstance(value.type, ShapedType) else ()
-        for position, expr in enumerate(m.data.results):
-            if isinstance(expr, AffineDimExpr) and expr.position == loop and shape[position] != DYNAMIC_INDEX:
-                return shape[position]
     return None
 
 

@@ -17,19 +17,17 @@ identity map, as its only use, and does not read its own output.
 from __future__ import annotations
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import AffineMapAttr, AnyFloat, IndexType, IntegerAttr, ShapedType
+from xdsl.dialects.builtin import AnyFloat, ArrayAttr, IndexType, IntegerAttr, ShapedType
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineMap
-from xdsl.rewriter import Rewriter
 
-from passes._contraction import ITERATORS, OUT_MAP, match, reduction_extent
+from passes._contraction import A_MAPS, B_MAPS, ITERATORS, OUT_MAP, match, reduction_extent
 from passes._fuse_generic import erase_dead, has_side_effects, is_parallel, maps_of, rebuild, uses_of
 
 IDENTITY_2D = AffineMap.identity(2)
-TRANSPOSED = {0: AffineMap.from_callable(lambda i, j, k: (k, i)), 1: AffineMap.from_callable(lambda i, j, k: (j, k))}
-"""The map of A (0) and B (1) read transposed."""
-DEFAULT = {0: AffineMap.from_callable(lambda i, j, k: (i, k)), 1: AffineMap.from_callable(lambda i, j, k: (k, j))}
+MAPS = [{trans: m for m, trans in maps.items()} for maps in (A_MAPS, B_MAPS)]
+"""The map of A (0) and of B (1), read as stored (False) or transposed (True)."""
 
 
 def contraction_of(mm: linalg.MatmulOp) -> linalg.GenericOp | str:
@@ -50,14 +48,8 @@ def contraction_of(mm: linalg.MatmulOp) -> linalg.GenericOp | str:
     product = arith.MulfOp(x, y)
     total = arith.AddfOp(out, product)
     block.add_ops([product, total, linalg.YieldOp(total.result)])
-    maps = [DEFAULT[0], DEFAULT[1], OUT_MAP]
-    generic = linalg.GenericOp(
-        list(mm.inputs), list(mm.outputs), Region(block), [AffineMapAttr(m) for m in maps], ITERATORS, [types[2]]
-    )
-    generic.location = mm.location
-    generic.results[0].name_hint = mm.results[0].name_hint
-    Rewriter.replace_op(mm, generic)
-    return generic
+    maps = [MAPS[0][False], MAPS[1][False], OUT_MAP]
+    return rebuild(mm, list(mm.inputs), maps, list(mm.outputs), Region(block), ArrayAttr(ITERATORS))
 
 
 def fold_transposes(op: linalg.GenericOp) -> tuple[linalg.GenericOp, list[linalg.TransposeOp]]:
@@ -72,15 +64,15 @@ def fold_transposes(op: linalg.GenericOp) -> tuple[linalg.GenericOp, list[linalg
             continue
         if producer.permutation.get_values() != (1, 0) or uses_of(inputs[position]) != 1:
             continue
-        if maps[position] != DEFAULT[position] or not producer.results:
+        if maps[position] != MAPS[position][False] or not producer.results:
             continue
-        inputs[position], maps[position] = producer.inputs[0], TRANSPOSED[position]
+        inputs[position], maps[position] = producer.inputs[0], MAPS[position][True]
         folded.append(producer)
     if not folded:
         return op, []
     rebuilt = rebuild(op, inputs, maps, list(op.outputs), op.body.clone(), op.iterator_types)
     for transpose in folded:
-        _erase_with_init(transpose)
+        erase_dead(transpose)
     return rebuilt, folded
 
 
@@ -144,11 +136,3 @@ def fuse_epilogue(op: linalg.GenericOp, consumer: linalg.GenericOp) -> linalg.Ge
 def _with_k(m: AffineMap) -> AffineMap:
     """A map over (d0, d1) as one over (d0, d1, d2) that ignores d2."""
     return AffineMap(3, m.num_symbols, m.results)
-
-
-def _erase_with_init(op: Operation) -> None:
-    """Erases `op` (unused) and then its operands' owners that this leaves unused."""
-    owners = [v.owner for v in op.operands if isinstance(v.owner, Operation)]
-    Rewriter.erase_op(op)
-    for owner in owners:
-        erase_dead(owner)

@@ -68,6 +68,8 @@ def choose_tiles(m: int | None, n: int | None) -> Tiles:
 
 
 def _row_major(t: object) -> bool:
+    """Whether `t` is a rank-2 f32 memref with contiguous rows starting at offset 0 (the template's
+    `vec4` loads rely on the offset: charlc/wgsl_matmul.py)."""
     if not isinstance(t, MemRefType) or t.element_type != f32 or len(t.get_shape()) != 2:
         return False
     if isinstance(t.layout, NoneAttr):

@@ -42,8 +42,9 @@ TRANS_A, TRANS_B, ZERO = 1, 2, 4
 
 def _unit_inner_stride(type_: Attribute) -> bool:
     """Whether `type_` is a rank-2 f32 memref whose rows are contiguous (inner stride statically 1)."""
-    if not isinstance(type_, MemRefType) or type_.element_type != f32 or len(type_.get_shape()) != 2:
+    if not _f32_matrix(type_):
         return False
+    assert isinstance(type_, MemRefType)
     layout = type_.layout
     if isinstance(layout, NoneAttr):
         return True

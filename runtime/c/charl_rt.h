@@ -68,9 +68,11 @@ void charl_buf_printf(CharlBuf *b, const char *fmt, ...) CHARL_PRINTF(2, 3);
 void charl_buf_free(CharlBuf *b);
 void *charl_malloc(size_t n);
 
-/* The matmul thread pool (gemm.c), shared by the runtime's kernels: runs `fn(arg, id, count)` on up
- * to `want` threads, ids 0 (the caller) to count - 1; the thread count CHARL_NUM_THREADS asks for. */
-void charl_pool_run(int want, void (*fn)(void *arg, int id, int count), void *arg);
+/* The matmul thread pool (gemm.c), shared by the runtime's kernels: `fn(arg, lo, hi)` over [0, units)
+ * split into up to `threads` chunks that the caller and the pool's workers take from a shared
+ * counter (a chunk a worker the OS has not scheduled has not taken is the caller's); the thread
+ * count CHARL_NUM_THREADS asks for. */
+void charl_parallel_units(int threads, int64_t units, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg);
 int charl_thread_count(void);
 
 /* Writes `where: runtime error: MESSAGE` to stderr (after flushing stdout) and exits with status 1.

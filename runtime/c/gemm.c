@@ -407,7 +407,37 @@ static int thread_count(void) {
     return cores < 1 ? 1 : cores > 256 ? 256 : (int)cores;
 }
 
-void charl_pool_run(int want, void (*fn)(void *arg, int id, int count), void *arg) { pool_run(want, fn, arg); }
+/* [0, units) in `threads` chunks, taken from a shared counter. */
+typedef struct {
+    void (*fn)(void *arg, int64_t lo, int64_t hi);
+    void *arg;
+    int64_t units, chunks, next; /* next: the next chunk to take (atomic) */
+} Chunks;
+
+static void take_chunks(void *arg, int id, int count) {
+    (void)id, (void)count;
+    Chunks *c = arg;
+    for (;;) {
+        int64_t chunk = __atomic_fetch_add(&c->next, 1, __ATOMIC_RELAXED);
+        if (chunk >= c->chunks) {
+            return;
+        }
+        int64_t lo = c->units * chunk / c->chunks, hi = c->units * (chunk + 1) / c->chunks;
+        if (lo < hi) {
+            c->fn(c->arg, lo, hi);
+        }
+    }
+}
+
+void charl_parallel_units(int threads, int64_t units, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg) {
+    threads = units < threads ? (int)units : threads;
+    if (threads <= 1) {
+        fn(arg, 0, units);
+        return;
+    }
+    Chunks c = {fn, arg, units, threads, 0};
+    pool_run(threads, take_chunks, &c);
+}
 
 int charl_thread_count(void) { return thread_count(); }
 
@@ -419,36 +449,21 @@ typedef struct {
     Operand A, B;
     float *C;
     bool split_rows, zero;
-    int64_t chunks, next_chunk; /* chunks of C, and the next one to take (atomic) */
 } Gemm;
 
-/* Threads take chunks of C's rows (in MR units) or columns (in NR units) from a shared counter
- * until none is left, so a thread the OS has not scheduled (more threads than free cores) leaves its
- * chunks to the others instead of stalling the product; every element is computed the same way
- * whoever computes it. */
-static void gemm_share(void *arg, int id, int count) {
-    (void)id, (void)count;
-    Gemm *g = arg;
+/* The product's units [lo, hi): rows of C in MR units (when split by rows) or columns in NR units;
+ * every element is computed the same way whichever thread computes it. */
+static void gemm_units(void *arg, int64_t lo_unit, int64_t hi_unit) {
+    const Gemm *g = arg;
     int64_t unit = g->split_rows ? g->k.mr : g->k.nr, total = g->split_rows ? g->M : g->N;
-    int64_t units = (total + unit - 1) / unit;
-    for (;;) {
-        int64_t chunk = __atomic_fetch_add(&g->next_chunk, 1, __ATOMIC_RELAXED);
-        if (chunk >= g->chunks) {
-            return;
-        }
-        int64_t lo = min64(total, units * chunk / g->chunks * unit);
-        int64_t hi = min64(total, units * (chunk + 1) / g->chunks * unit);
-        if (lo >= hi) {
-            continue;
-        }
-        Operand A = g->A, B = g->B;
-        if (g->split_rows) {
-            A.data += lo * A.rs;
-            sgemm_serial(g->k, hi - lo, g->N, g->K, A, B, g->C + lo * g->ldc, g->ldc, g->zero);
-        } else {
-            B.data += lo * B.cs;
-            sgemm_serial(g->k, g->M, hi - lo, g->K, A, B, g->C + lo, g->ldc, g->zero);
-        }
+    int64_t lo = min64(total, lo_unit * unit), hi = min64(total, hi_unit * unit);
+    Operand A = g->A, B = g->B;
+    if (g->split_rows) {
+        A.data += lo * A.rs;
+        sgemm_serial(g->k, hi - lo, g->N, g->K, A, B, g->C + lo * g->ldc, g->ldc, g->zero);
+    } else {
+        B.data += lo * B.cs;
+        sgemm_serial(g->k, g->M, hi - lo, g->K, A, B, g->C + lo, g->ldc, g->zero);
     }
 }
 
@@ -457,20 +472,10 @@ static void sgemm(int64_t M, int64_t N, int64_t K, Operand A, Operand B, float *
     if (M <= 0 || N <= 0) {
         return;
     }
-    Gemm g = {host_kernel(), M, N, K, ldc, A, B, C, M > N, zero, 1, 0};
+    Gemm g = {host_kernel(), M, N, K, ldc, A, B, C, M > N, zero};
     int threads = M * N * K < PARALLEL_MIN_MACS ? 1 : thread_count();
     int64_t units = g.split_rows ? (M + g.k.mr - 1) / g.k.mr : (N + g.k.nr - 1) / g.k.nr;
-    if (units < threads) {
-        threads = (int)units;
-    }
-    /* One chunk per thread (each chunk packs its own copy of the operand the chunks share); a chunk
-     * no worker has taken when the caller finishes its own is the caller's. */
-    g.chunks = threads;
-    if (threads <= 1) {
-        sgemm_serial(g.k, M, N, K, A, B, C, ldc, zero);
-    } else {
-        pool_run(threads, gemm_share, &g);
-    }
+    charl_parallel_units(threads, units, gemm_units, &g);
 }
 
 CHARL_EXPORT void charl_rt_sgemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,

@@ -410,12 +410,11 @@ typedef struct {
     TileFn fn;
 } Job;
 
-/* Thread `id` of `count` takes a contiguous share of the columns, in TILE_N units. */
-static void share(void *arg, int id, int count) {
+/* Columns [lo * TILE_N, hi * TILE_N) of the product. */
+static void columns(void *arg, int64_t lo_unit, int64_t hi_unit) {
     const Job *job = arg;
     const QGemm *g = job->g;
-    int64_t units = (g->N + TILE_N - 1) / TILE_N;
-    int64_t lo = units * id / count * TILE_N, hi = min64(g->N, units * (id + 1) / count * TILE_N);
+    int64_t lo = lo_unit * TILE_N, hi = min64(g->N, hi_unit * TILE_N);
     for (int64_t n0 = lo; n0 < hi; n0 += PANEL) {
         int nc = (int)min64(PANEL, hi - n0);
         for (int64_t m0 = 0; m0 < g->M; m0 += TILE_M) {
@@ -471,12 +470,7 @@ static void run(const QGemm *g, const char *kernel) {
     Job job = {g, choose(kernel).fn};
     int64_t units = (g->N + TILE_N - 1) / TILE_N;
     int threads = g->M * g->N * g->K < QGEMM_PARALLEL_MIN_MACS ? 1 : charl_thread_count();
-    threads = units < threads ? (int)units : threads;
-    if (threads <= 1) {
-        share(&job, 0, 1);
-    } else {
-        charl_pool_run(threads, share, &job);
-    }
+    charl_parallel_units(threads, units, columns, &job);
 }
 
 /* The activation buffers of `g`: xq [M, kpad], xsum [M, slices], xs [M]; freed by `release`. */
