@@ -116,7 +116,7 @@ def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpe
     offsets = (read(memrefs[0][0], "offset"), read(memrefs[1][0], "offset"), read(memrefs[2][0], "offset"))
     shape = MatmulShape(m, n, k, offsets, (sm, sn, sk))
     text = f"// kernel {number}: @{func.sym_name.data} (matmul template, tiles {tiles.values})\n"
-    text += matmul_wgsl(shape, tiles)
+    text += matmul_wgsl(shape, tiles, overwrite="charl.overwrite" in func.attributes)
     return _spec(func, number, workgroup, emitter, text)
 
 

@@ -39,10 +39,11 @@ def _ragged(size: int | None, tile: int) -> bool:
     return size is None or size % tile != 0
 
 
-def matmul_wgsl(shape: MatmulShape, tiles: Tiles, elem: str = "f32") -> str:
+def matmul_wgsl(shape: MatmulShape, tiles: Tiles, elem: str = "f32", overwrite: bool = False) -> str:
     """The WGSL source of the kernel (entry point `main`, workgroup size 256). An invocation's
     `tn / 4` vec4 columns are `bn / tn` vec4s apart, so neighbouring invocations read neighbouring
-    vec4s of `tile_b` (no bank conflicts)."""
+    vec4s of `tile_b` (no bank conflicts). With `overwrite`, the kernel stores `C = A @ B` (the
+    matmul absorbed C's zero fill), as `vec4`s where A and B are loaded as `vec4`s."""
     t = tiles
     sm, sn, sk = shape.static
     check_m, check_n, check_k = _ragged(sm, t.bm), _ragged(sn, t.bn), _ragged(sk, t.bk)
@@ -59,7 +60,11 @@ def matmul_wgsl(shape: MatmulShape, tiles: Tiles, elem: str = "f32") -> str:
             if vec_loads
             else [f"@group(0) @binding(1) var<storage, read> b: array<{elem}>;"]
         ),
-        f"@group(0) @binding(2) var<storage, read_write> c: array<{elem}>;",
+        (
+            f"@group(0) @binding(2) var<storage, read_write> c4: array<vec4<{elem}>>;"
+            if vec_loads and overwrite
+            else f"@group(0) @binding(2) var<storage, read_write> c: array<{elem}>;"
+        ),
         "@group(0) @binding(3) var<storage, read> params: array<u32>;",
         f"var<workgroup> tile_a: array<vec4<{elem}>, {t.bk * t.bm // 4}>;",
         f"var<workgroup> tile_b: array<vec4<{elem}>, {t.bk * t.bn // 4}>;",
@@ -92,7 +97,7 @@ def matmul_wgsl(shape: MatmulShape, tiles: Tiles, elem: str = "f32") -> str:
     for kk in range(t.bk):
         lines += _step(t, kk, acc)
     lines += ["    workgroupBarrier();", "  }"]
-    lines += _store(t, acc, check_m, check_n)
+    lines += _vec_store(t, acc) if vec_loads and overwrite else _store(t, acc, check_m, check_n, overwrite)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -180,8 +185,19 @@ def _step(t: Tiles, kk: int, acc: list[list[str]]) -> list[str]:
     return out
 
 
-def _store(t: Tiles, acc: list[list[str]], check_m: bool, check_n: bool) -> list[str]:
-    """C += the invocation's block, element by element where the edges need checks."""
+def _vec_store(t: Tiles, acc: list[list[str]]) -> list[str]:
+    """C = the invocation's block, one `vec4` store each (static sizes, multiples of the tile)."""
+    out = []
+    for i in range(t.tm):
+        out.append(f"  {{ let row4 = (off_c + (row0 + ty * {t.tm} + {i}) * n + col0) / 4;")
+        out += [f"    c4[row4 + {_vec4_column(t, w)}] = {acc[i][w]};" for w in range(t.tn // 4)]
+        out.append("  }")
+    return out
+
+
+def _store(t: Tiles, acc: list[list[str]], check_m: bool, check_n: bool, overwrite: bool) -> list[str]:
+    """C += the invocation's block (C = it, with `overwrite`), element by element where the edges
+    need checks."""
     out = []
     comps = "xyzw"
     for i in range(t.tm):
@@ -192,7 +208,8 @@ def _store(t: Tiles, acc: list[list[str]], check_m: bool, check_n: bool) -> list
             for c in range(4):
                 col = f"col0 + ({_vec4_column(t, w)}) * 4 + {c}"
                 idx = f"off_c + row * n + {col}"
-                store = f"c[{idx}] = c[{idx}] + {acc[i][w]}.{comps[c]};"
+                old = "" if overwrite else f"c[{idx}] + "
+                store = f"c[{idx}] = {old}{acc[i][w]}.{comps[c]};"
                 out.append(f"    if ({col} < n) {{ {store} }}" if check_n else f"    {store}")
         if check_m:
             out.append("    }")

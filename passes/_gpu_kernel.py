@@ -174,10 +174,11 @@ def _build(op: Operation, take: Captured, workgroup_size: int) -> gpu.FuncOp:
     b.insert(gpu.ReturnOp([]))
     tiles = matmul.templated(op)
     if tiles is not None:
-        matmul.mark(fn.attributes, tiles)  # type: ignore[arg-type]
+        overwrite = matmul.OVERWRITE in op.attributes
+        matmul.mark(fn.attributes, tiles, overwrite)  # type: ignore[arg-type]
         fn.attributes["charl.workgroup_size"] = IntegerAttr(matmul.THREADS, i32)
         a, w, c = (mapping[v] for v in op.operands)
-        matmul.body(Builder(InsertPoint.at_end(then)), a, w, c, linear, tiles)
+        matmul.body(Builder(InsertPoint.at_end(then)), a, w, c, linear, tiles, overwrite)
         then.add_op(scf.YieldOp())
         return fn
     clone = op.clone(value_mapper=mapping)

@@ -1,7 +1,9 @@
 """Matmul kernels of `convert-linalg-to-gpu`: one workgroup of 256 invocations per tile of C.
 
 A `linalg.matmul` on row-major f32 memrefs becomes a kernel marked `charl.template = "matmul"`
-with its tile sizes (`charl.tiles = [bm, bn, bk, tm, tn]`). Its body states the work split in
+with its tile sizes (`charl.tiles = [bm, bn, bk, tm, tn]`). A zero `linalg.fill` of C right before
+the matmul is absorbed (`absorb_zero_fill`): the kernel is marked `charl.overwrite` and stores
+`C = A @ B` instead of adding to C, which saves a kernel launch and a pass over C. Its body states the work split in
 plain IR: invocation `id` belongs to workgroup `id / 256`, which owns the `bm x bn` tile of C at
 `(wg / tiles_n, wg % tiles_n)`; lane `id % 256` owns a `tm x tn` block of that tile and runs the
 K loop for each of its elements. The WGSL printer emits the same split with workgroup-memory tiles
@@ -17,16 +19,18 @@ from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     ArrayAttr,
+    FloatAttr,
     IndexType,
     IntegerAttr,
     MemRefType,
     NoneAttr,
     StridedLayoutAttr,
     StringAttr,
+    UnitAttr,
     f32,
     i64,
 )
-from xdsl.dialects.linalg.ops import MatmulOp
+from xdsl.dialects.linalg.ops import FillOp, MatmulOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
 
@@ -88,10 +92,28 @@ def templated(op: Operation) -> Tiles | None:
     return choose_tiles(None if m == DYNAMIC_INDEX else m, None if n == DYNAMIC_INDEX else n)
 
 
-def mark(attributes: dict[str, object], tiles: Tiles) -> None:
+OVERWRITE = "charl.overwrite"
+
+
+def absorb_zero_fill(op: Operation) -> None:
+    """When `op` is a templated matmul right after a `linalg.fill` of its C with 0.0, erase the fill
+    and mark `op` to overwrite C (`OVERWRITE`)."""
+    fill = op.prev_op
+    if templated(op) is None or not isinstance(fill, FillOp) or fill.outputs[0] is not op.outputs[0]:  # type: ignore[union-attr]
+        return
+    value = fill.inputs[0].owner
+    if isinstance(value, arith.ConstantOp) and isinstance(value.value, FloatAttr) and value.value.value.data == 0.0:
+        fill.detach()
+        fill.erase()
+        op.attributes[OVERWRITE] = UnitAttr()
+
+
+def mark(attributes: dict[str, object], tiles: Tiles, overwrite: bool) -> None:
     """The attributes that tell the WGSL printer to emit the template."""
     attributes["charl.template"] = StringAttr("matmul")
     attributes["charl.tiles"] = ArrayAttr([IntegerAttr(v, i64) for v in tiles.values])
+    if overwrite:
+        attributes[OVERWRITE] = UnitAttr()
 
 
 def _c(b: Builder, n: int) -> SSAValue:
@@ -116,8 +138,9 @@ def invocations(b: Builder, op: MatmulOp, tiles: Tiles) -> SSAValue:
     return b.insert(arith.MuliOp(b.insert(arith.MuliOp(rows, cols)).result, _c(b, THREADS))).result
 
 
-def body(b: Builder, a: SSAValue, w: SSAValue, c: SSAValue, linear: SSAValue, tiles: Tiles) -> None:
-    """Kernel side: the lane's `tm x tn` block of C, each element `C += sum_k A[row, k] B[k, col]`."""
+def body(b: Builder, a: SSAValue, w: SSAValue, c: SSAValue, linear: SSAValue, tiles: Tiles, overwrite: bool) -> None:
+    """Kernel side: the lane's `tm x tn` block of C, each element `C += sum_k A[row, k] B[k, col]`
+    (`C = ...` when `overwrite`)."""
     t = tiles
     m, n, k = _dim(b, c, 0), _dim(b, c, 1), _dim(b, a, 1)
     wg = b.insert(arith.DivUIOp(linear, _c(b, THREADS))).result
@@ -133,7 +156,10 @@ def body(b: Builder, a: SSAValue, w: SSAValue, c: SSAValue, linear: SSAValue, ti
     zero, one = _c(b, 0), _c(b, 1)
 
     def element(inner: Builder, row: SSAValue, col: SSAValue) -> None:
-        start = inner.insert(memref.LoadOp.get(c, [row, col])).res
+        if overwrite:
+            start = inner.insert(arith.ConstantOp(FloatAttr(0.0, f32))).result
+        else:
+            start = inner.insert(memref.LoadOp.get(c, [row, col])).res
         loop = Block(arg_types=[IndexType(), f32])
         lb = Builder(InsertPoint.at_end(loop))
         x = lb.insert(memref.LoadOp.get(a, [row, loop.args[0]])).res
