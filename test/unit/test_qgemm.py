@@ -143,3 +143,20 @@ def test_large_gemv_is_threaded_and_exact(dll: ctypes.CDLL) -> None:
     want = reference(x, q, s, 32)
     for kernel in host_kernels(dll):
         np.testing.assert_allclose(run(dll, kernel, 4, x, q, s, 32), want, rtol=2e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+@pytest.mark.parametrize("M", [1, 2, 3, 6])
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_wide_panels_and_long_sweeps(
+    dll: ctypes.CDLL, bits: int, M: int, threads: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Products wider than a panel (2048 columns at batch 1) and deeper than a sweep, with a ragged
+    last tile: per-channel (whole quads), a K that is no multiple of 4, and groups of 129 rows."""
+    monkeypatch.setenv("CHARL_NUM_THREADS", threads)
+    for K, group in ((516, 516), (203, 203), (387, 129)):
+        x, q, s = operands(bits, M, K, 4500, group, seed=M * K)
+        want = reference(x, q, s, group)
+        for kernel in host_kernels(dll):
+            got = run(dll, kernel, bits, x, q, s, group)
+            np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-5, err_msg=f"{kernel} K {K}")
