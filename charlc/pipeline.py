@@ -188,6 +188,8 @@ def pass_spec(name: str, options: Options) -> str:
         return f"{name}{{bounds_checks=false}}"
     if name == "convert-to-llvm" and options.target == "gpu":
         return f"{name}{{{GPU_HOST_OPTIONS}}}"
+    if name == "charl-autodiff":
+        return f"{name}{{inline=true}}"  # a training step compiles as one function
     if name == "linalg-fuse-elementwise" and options.target == "cpu":
         return f"{name}{{matmul_epilogues=true}}"  # the gpu target's matmul template takes no epilogue
     return name

@@ -11,15 +11,18 @@ transposed reads, and an elementwise consumer of its result becomes its epilogue
 
 and the fill of its output becomes its init (`_fuse_init`). The epilogue needs a static K (the
 last step is compared with a constant) and a consumer that reads the product once, through the
-identity map, as its only use, and does not read its own output.
+identity map, as its only use, and does not read its own output. A consumer that updates a
+loop-carried tensor which dies there (`m - lr * g` of an optimizer step in a training loop) stays
+apart: unfused, it writes the update in place into the carried buffer; fused, the sum would need a
+buffer of its own, and the new value a fresh allocation in every iteration.
 """
 
 from __future__ import annotations
 
-from xdsl.dialects import arith
+from xdsl.dialects import arith, scf
 from xdsl.dialects.builtin import AnyFloat, ArrayAttr, IndexType, IntegerAttr, ShapedType
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.ir import Block, BlockArgument, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineMap
 
 from passes._contraction import A_MAPS, B_MAPS, ITERATORS, OUT_MAP, match, reduction_extent
@@ -96,6 +99,8 @@ def fuse_epilogue(op: linalg.GenericOp, consumer: linalg.GenericOp) -> linalg.Ge
         return "the consumer does not read the product and write its output through the identity map"
     if consumer.parent_block() is not op.parent_block() or has_side_effects(consumer):
         return "the consumer is in another block or has side effects"
+    if any(_updated_in_place(v, consumer) for j, v in enumerate(consumer.inputs) if c_maps[j] == IDENTITY_2D):
+        return "the consumer updates a loop-carried tensor in place (an optimizer step)"
     c_block = consumer.body.block
     c_out = c_block.args[-1]
     if c_out.uses:
@@ -131,6 +136,23 @@ def fuse_epilogue(op: linalg.GenericOp, consumer: linalg.GenericOp) -> linalg.Ge
     for init in consumer_inits:
         erase_dead(init)
     return fused
+
+
+def _updated_in_place(v: SSAValue, consumer: linalg.GenericOp) -> bool:
+    """Whether `v` is a tensor carried by the loop around `consumer`, of its output's type, whose
+    last use is `consumer` (so bufferization writes the consumer's result into its buffer)."""
+    if not isinstance(v, BlockArgument) or not isinstance(v.owner.parent_op(), scf.ForOp | scf.WhileOp):
+        return False
+    if v.type != consumer.outputs[0].type:
+        return False
+    block = consumer.parent_block()
+    for use in v.uses:
+        user: Operation | None = use.operation
+        while user is not None and user.parent_block() is not block:
+            user = user.parent_op()
+        if user is not None and user is not consumer and consumer.is_before_in_block(user):
+            return False
+    return True
 
 
 def _with_k(m: AffineMap) -> AffineMap:

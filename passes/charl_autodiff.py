@@ -5,6 +5,9 @@ For `charl.grad @f(args) {wrt = [i, j]}` it generates (once per callee, position
 `f`'s body with its calls inlined, then the backward sweep, which applies the VJP rules
 (`_autodiff_rules`, `_autodiff_rules_nn`) in reverse op order from the seed 1 of the result.
 Grads of functions that themselves take grads (higher-order) are processed innermost first.
+With `inline=true` (the pipeline's setting) the call is then inlined at the grad's site, so that a
+training step compiles as one function: its gradient buffers are planned with the step's, and the
+optimizer update can fuse into the gradient matmuls (`linalg-fuse-elementwise`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from xdsl.passes import ModulePass
 
 from dialects.charl import GradOp
 from passes._autodiff_sweep import AutodiffError, adjoint_function, defined_functions
+from passes.charl_inline import inline_call
 
 
 def _grads_in(op: Operation) -> list[GradOp]:
@@ -53,11 +57,15 @@ class CharlAutodiffPass(ModulePass):
     when the result does not depend on it). Adjoint functions are memoized; grads whose callee
     takes no grad are processed first, so `grad(grad(f))` works.
 
+    With `inline`, each such call is inlined where the grad was (the adjoint function stays).
+
     Requires: no recursion. Guarantees: no `charl.grad` remains; an op without a gradient rule
     on a differentiated path is a located error naming it.
     """
 
     name = "charl-autodiff"
+
+    inline: bool = False
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         made: dict[str, func.FuncOp] = {}
@@ -67,10 +75,15 @@ class CharlAutodiffPass(ModulePass):
             if not ready:
                 raise AutodiffError(grads[0], "gradients of functions that take their own gradient cannot be computed")
             for grad in ready:
-                self._replace(op, grad, defined, made)
+                call, fn = self._replace(op, grad, defined, made)
+                if self.inline:
+                    inline_call(call, fn)
 
     @staticmethod
-    def _replace(module: ModuleOp, grad: GradOp, defined: dict[str, func.FuncOp], made: dict[str, func.FuncOp]) -> None:
+    def _replace(
+        module: ModuleOp, grad: GradOp, defined: dict[str, func.FuncOp], made: dict[str, func.FuncOp]
+    ) -> tuple[func.CallOp, func.FuncOp]:
+        """Replaces `grad` by a call of its adjoint function (made once); returns both."""
         name = adjoint_name(grad)
         fn = made.get(name)
         if fn is None:
@@ -88,3 +101,4 @@ class CharlAutodiffPass(ModulePass):
             old.replace_all_uses_with(new)
         grad.detach()
         grad.erase()
+        return call, fn

@@ -177,7 +177,8 @@ def test_the_mlp_training_step_has_at_most_half_the_kernels() -> None:
 
 def fusion_remarks(source: str) -> list[str]:
     remarks: list[Remark] = []
-    passes = pipeline.parse_pass_pipeline(",".join(pipeline.passes_through("cpu", Stage.LINALG)), available_passes())
+    names = pipeline.passes_through("cpu", Stage.LINALG)
+    passes = pipeline.parse_pass_pipeline(",".join(pipeline.pass_spec(n, Options()) for n in names), available_passes())
     hooked = [
         LinalgFuseElementwisePass(remarks=True, matmul_epilogues=True, report=remarks.append) if p.name == FUSE else p
         for p in passes
@@ -197,3 +198,33 @@ def test_remarks_tell_matmul_fusions() -> None:
     assert "r.ch:2:17: remark: fused charl.tanh into charl.matmul as its epilogue" in text
     assert "r.ch:2:12: remark: fused the initial value of charl.matmul into it" in text
     assert count_kernels(compile_source(source, "r.ch", Options(stop_after=Stage.LINALG))) == 1
+
+
+TRAIN = """\
+fn loss(w: tensor<float32, [8, 3]>, x: tensor<float32, [4, 8]>) -> float32 {
+    return sum(tanh(x @ w))
+}
+fn train(w0: tensor<float32, [8, 3]>, x: tensor<float32, [4, 8]>) -> tensor<float32, [8, 3]> {
+    let mut w = w0
+    for i in 0..3 {
+        w = w - grad(loss)(w, x) * 0.1
+    }
+    return w
+}
+"""
+
+
+def test_an_optimizer_update_in_a_loop_stays_an_update_in_place() -> None:
+    """The adjoint is inlined into the loop (`charl-autodiff{inline=true}`), where the update of the
+    carried `w` could be the epilogue of the matmul computing its gradient: it is not fused, so that
+    it writes into `w`'s buffer, and the result is NumPy's."""
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal((8, 3)).astype(np.float32)
+    x = rng.standard_normal((4, 8)).astype(np.float32)
+    w = w0.astype(np.float64)
+    for _ in range(3):
+        w = w - x.T @ (1 - np.tanh(x @ w) ** 2) * 0.1
+    got = load(TRAIN).fn("train")(w0, x)
+    np.testing.assert_allclose(np.asarray(got), w, rtol=1e-5, atol=1e-5)
+    remarks = fusion_remarks(TRAIN)
+    assert any("updates a loop-carried tensor in place (an optimizer step)" in r for r in remarks), remarks
