@@ -56,9 +56,12 @@ typedef struct {
     const char *name;
 } Kernel;
 
-#ifdef CHARL_X86
-/* AVX-512: 12 x 32, 24 accumulators in zmm registers, the A element broadcast from memory. */
+/* AVX-512: 12 x 32, 24 accumulators in zmm registers, the A element broadcast from memory. The
+ * packing routines copy whole panel rows of this tile with fixed-size copies. */
 #define K512_MR 12
+#define K512_NR 32
+
+#ifdef CHARL_X86
 __attribute__((target("avx512f,fma"))) static void kernel_avx512(int64_t kc, const float *restrict a, int64_t ars,
                                                                  int64_t acs, const float *restrict b,
                                                                  float *restrict c, int64_t ldc, int64_t rows,
@@ -159,7 +162,7 @@ static void choose_kernel(void) {
     __builtin_cpu_init();
     bool fma = __builtin_cpu_supports("fma");
     if (fma && __builtin_cpu_supports("avx512f") && *force == '\0') {
-        chosen_kernel = (Kernel){K512_MR, 32, kernel_avx512, "avx512"};
+        chosen_kernel = (Kernel){K512_MR, K512_NR, kernel_avx512, "avx512"};
     } else if (fma && __builtin_cpu_supports("avx2") && strcmp(force, "c") != 0) {
         chosen_kernel = (Kernel){K256_MR, 16, kernel_avx2, "avx2"};
     }
@@ -181,8 +184,12 @@ static void pack_a(const float *a, int64_t rs, int64_t cs, int64_t rows, int64_t
     for (int64_t r0 = 0; r0 < rows; r0 += mr) {
         int64_t h = rows - r0 < mr ? rows - r0 : mr;
         for (int64_t p = 0; p < kc; p++) {
-            for (int64_t i = 0; i < h; i++) {
-                dst[i] = a[(r0 + i) * rs + p * cs];
+            if (rs == 1 && h == K512_MR) { /* A transposed in memory (x^T of a weight gradient): a row copy */
+                memcpy(dst, a + r0 + p * cs, K512_MR * sizeof(float));
+            } else {
+                for (int64_t i = 0; i < h; i++) {
+                    dst[i] = a[(r0 + i) * rs + p * cs];
+                }
             }
             for (int64_t i = h; i < mr; i++) {
                 dst[i] = 0.0f;
@@ -198,7 +205,9 @@ static void pack_b(const float *b, int64_t rs, int64_t cs, int64_t kc, int64_t c
     for (int64_t c0 = 0; c0 < cols; c0 += nr) {
         int64_t w = cols - c0 < nr ? cols - c0 : nr;
         for (int64_t p = 0; p < kc; p++) {
-            if (cs == 1) {
+            if (cs == 1 && w == K512_NR) { /* a whole panel row: a fixed-size copy the compiler inlines */
+                memcpy(dst, b + p * rs + c0, K512_NR * sizeof(float));
+            } else if (cs == 1) {
                 memcpy(dst, b + p * rs + c0, (size_t)w * sizeof(float));
             } else {
                 for (int64_t j = 0; j < w; j++) {
