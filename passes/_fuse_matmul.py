@@ -12,9 +12,9 @@ transposed reads, and an elementwise consumer of its result becomes its epilogue
 and the fill of its output becomes its init (`_fuse_init`). The epilogue needs a static K (the
 last step is compared with a constant) and a consumer that reads the product once, through the
 identity map, as its only use, and does not read its own output. A consumer that updates a
-loop-carried tensor which dies there (`m - lr * g` of an optimizer step in a training loop) stays
-apart: unfused, it writes the update in place into the carried buffer; fused, the sum would need a
-buffer of its own, and the new value a fresh allocation in every iteration.
+loop-carried tensor which dies there (`m - lr * g` of an optimizer step in a training loop) is not
+an epilogue: fused so, the sum would need a buffer of its own and the new value a fresh allocation
+in every iteration; `_fuse_update` makes the matmul accumulate into the carried tensor instead.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def fuse_epilogue(op: linalg.GenericOp, consumer: linalg.GenericOp) -> linalg.Ge
         return "the consumer does not read the product and write its output through the identity map"
     if consumer.parent_block() is not op.parent_block() or has_side_effects(consumer):
         return "the consumer is in another block or has side effects"
-    if any(_updated_in_place(v, consumer) for j, v in enumerate(consumer.inputs) if c_maps[j] == IDENTITY_2D):
+    if any(updated_in_place(v, consumer) for j, v in enumerate(consumer.inputs) if c_maps[j] == IDENTITY_2D):
         return "the consumer updates a loop-carried tensor in place (an optimizer step)"
     c_block = consumer.body.block
     c_out = c_block.args[-1]
@@ -138,7 +138,7 @@ def fuse_epilogue(op: linalg.GenericOp, consumer: linalg.GenericOp) -> linalg.Ge
     return fused
 
 
-def _updated_in_place(v: SSAValue, consumer: linalg.GenericOp) -> bool:
+def updated_in_place(v: SSAValue, consumer: linalg.GenericOp) -> bool:
     """Whether `v` is a tensor carried by the loop around `consumer`, of its output's type, whose
     last use is `consumer` (so bufferization writes the consumer's result into its buffer)."""
     if not isinstance(v, BlockArgument) or not isinstance(v.owner.parent_op(), scf.ForOp | scf.WhileOp):

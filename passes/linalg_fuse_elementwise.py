@@ -19,6 +19,7 @@ from passes._fuse_generic import fuse, plan
 from passes._fuse_init import fuse_init
 from passes._fuse_matmul import contraction_of, fold_transposes, fuse_epilogue
 from passes._fuse_remarks import OpNames, Remark, RemarkSink, print_remark, remark_at
+from passes._fuse_update import fuse_update
 from passes._qgemm import is_qgemm
 
 
@@ -131,6 +132,12 @@ class Fuser:
         if not isinstance(consumer, linalg.GenericOp):
             return
         consumer_name = self.names(consumer) if self.names is not None else ""
+        updated = fuse_update(generic, consumer)
+        if not isinstance(updated, str):
+            self.remark(generic, f"fused {consumer_name} into {name} as an update of its output (accumulated in place)")
+            if self.names is not None:
+                self.names.known[updated] = name
+            return
         fused = fuse_epilogue(generic, consumer)
         if isinstance(fused, str):
             self.remark(generic, f"{consumer_name} not fused into {name} as its epilogue: {fused}")

@@ -214,10 +214,10 @@ fn train(w0: tensor<float32, [8, 3]>, x: tensor<float32, [4, 8]>) -> tensor<floa
 """
 
 
-def test_an_optimizer_update_in_a_loop_stays_an_update_in_place() -> None:
+def test_an_optimizer_update_in_a_loop_accumulates_into_the_model() -> None:
     """The adjoint is inlined into the loop (`charl-autodiff{inline=true}`), where the update of the
-    carried `w` could be the epilogue of the matmul computing its gradient: it is not fused, so that
-    it writes into `w`'s buffer, and the result is NumPy's."""
+    carried `w` by the gradient matmul becomes that matmul accumulating into `w` (the smaller operand
+    scaled by -0.1): no gradient buffer, no allocation per iteration, and NumPy's result."""
     rng = np.random.default_rng(3)
     w0 = rng.standard_normal((8, 3)).astype(np.float32)
     x = rng.standard_normal((4, 8)).astype(np.float32)
@@ -227,4 +227,23 @@ def test_an_optimizer_update_in_a_loop_stays_an_update_in_place() -> None:
     got = load(TRAIN).fn("train")(w0, x)
     np.testing.assert_allclose(np.asarray(got), w, rtol=1e-5, atol=1e-5)
     remarks = fusion_remarks(TRAIN)
+    assert any("as an update of its output (accumulated in place)" in r for r in remarks), remarks
+    loops = str(compile_source(TRAIN, "t.ch", Options(stop_after=Stage.LOOPS)))
+    train = loops[loops.index("func.func @train") :]
+    step = train[train.index("scf.for") :]
+    assert "memref.alloc" not in step.split("scf.yield")[0] and step.count("@charl_rt_sgemm_ex_f32(") >= 2
+
+
+def test_an_update_that_is_not_an_optimizer_step_stays_an_epilogue() -> None:
+    """`w * 0.5 - g` does not match `w - g * c`: the refusal is remarked and the update is computed
+    after the matmul, in place."""
+    source = TRAIN.replace("w = w - grad(loss)(w, x) * 0.1", "w = w * 0.5 - grad(loss)(w, x)")
+    rng = np.random.default_rng(4)
+    w0 = rng.standard_normal((8, 3)).astype(np.float32)
+    x = rng.standard_normal((4, 8)).astype(np.float32)
+    w = w0.astype(np.float64)
+    for _ in range(3):
+        w = w * 0.5 - x.T @ (1 - np.tanh(x @ w) ** 2)
+    np.testing.assert_allclose(np.asarray(load(source).fn("train")(w0, x)), w, rtol=1e-5, atol=1e-5)
+    remarks = fusion_remarks(source)
     assert any("updates a loop-carried tensor in place (an optimizer step)" in r for r in remarks), remarks
