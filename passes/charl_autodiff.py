@@ -57,7 +57,8 @@ class CharlAutodiffPass(ModulePass):
     when the result does not depend on it). Adjoint functions are memoized; grads whose callee
     takes no grad are processed first, so `grad(grad(f))` works.
 
-    With `inline`, each such call is inlined where the grad was (the adjoint function stays).
+    With `inline`, each such call is inlined where the grad was, and the adjoint functions are
+    dropped.
 
     Requires: no recursion. Guarantees: no `charl.grad` remains; an op without a gradient rule
     on a differentiated path is a located error naming it.
@@ -78,6 +79,10 @@ class CharlAutodiffPass(ModulePass):
                 call, fn = self._replace(op, grad, defined, made)
                 if self.inline:
                     inline_call(call, fn)
+        if self.inline:  # every call was inlined: the adjoint functions are not compiled
+            for fn in made.values():
+                fn.detach()
+                fn.erase()
 
     @staticmethod
     def _replace(

@@ -79,13 +79,14 @@ def overlaps(plan: FunctionPlan) -> list[tuple[str, str]]:
 def test_mlp_training_step_peak_is_close_to_the_largest_live_set() -> None:
     path = EXAMPLES / "mlp_synthetic.ch"
     plans = plans_of(str(path), path.read_text())
-    step = plan_named(plans, "loss_grad")
+    # The training step is inlined into `main` (charl-autodiff{inline=true}): no adjoint function is left.
+    assert not [p for p in plans if "loss_grad" in p.function]
+    step = plan_named(plans, "main")
     assert step.live_max > 0
     assert step.peak <= 1.25 * step.live_max, (step.peak, step.live_max)
     assert step.arena > 0 and step.applied
-    # The training loop of `main` allocates nothing per iteration for the model: sgd updates it in place.
-    main = plan_named(plans, "main")
-    assert not [r for r in main.rows if "carried" in r.note]
+    # The training loop allocates nothing per iteration for the model: sgd updates it in place.
+    assert not [r for r in step.rows if "carried" in r.note]
 
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.name)
