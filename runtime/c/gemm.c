@@ -481,7 +481,11 @@ static void sgemm(int64_t M, int64_t N, int64_t K, Operand A, Operand B, float *
     if (M <= 0 || N <= 0) {
         return;
     }
-    Gemm g = {host_kernel(), M, N, K, ldc, A, B, C, M > N, zero};
+    /* Split the longer side of C, except that with A read in place, columns are split, so that each
+     * thread packs only its own panels of B (a batch of activations times a weight: 256x784x128
+     * 277 -> 268 us on 2 threads). */
+    bool split_rows = M > N && !(A.cs == 1 && direct_a(N, A.rs));
+    Gemm g = {host_kernel(), M, N, K, ldc, A, B, C, split_rows, zero};
     int threads = M * N * K < PARALLEL_MIN_MACS ? 1 : thread_count();
     int64_t units = g.split_rows ? (M + g.k.mr - 1) / g.k.mr : (N + g.k.nr - 1) / g.k.nr;
     charl_parallel_units(threads, units, gemm_units, &g);
