@@ -235,6 +235,20 @@ def bandwidth() -> float:
     return 2 * a.nbytes / best
 
 
+def gpu_bandwidth() -> float:
+    """The CUDA device's memory bandwidth in bytes/s: the best of 5 PyTorch copies of 1 GB."""
+    a = torch.ones(1 << 28, dtype=torch.float32, device="cuda")
+    b = torch.empty_like(a)
+    best = float("inf")
+    for _ in range(5):
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        b.copy_(a)
+        torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return 2 * a.numel() * 4 / best
+
+
 def weight_bytes(arrays: dict[str, np.ndarray]) -> dict[str, float]:
     """Bytes of matmul weights read per token: float32, int8 (+ a float32 scale per output channel
     and layer), int4 (+ one per 32 weights)."""
@@ -261,7 +275,8 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     arrays = dict(np.load(args.weights))
-    bw, wbytes = bandwidth(), weight_bytes(arrays)
+    on_gpu = args.target == "gpu" and torch.cuda.is_available()
+    bw, wbytes = (gpu_bandwidth() if on_gpu else bandwidth()), weight_bytes(arrays)
     bound = {k: bw / v for k, v in wbytes.items()}
     print(
         f"bandwidth {bw / 1e9:.1f} GB/s; weight MB/token { ({k: round(v / 1e6) for k, v in wbytes.items()}) }",
@@ -277,7 +292,7 @@ def main() -> None:
     if args.target == "gpu":
         if torch.cuda.is_available():
             rate = torch_decode(model.to_device("cuda"), args.new_tokens, 1)
-            rows["torch fp32 cuda"] = {"tokens_per_s": rate, "threads": 1, "bound": None}
+            rows["torch fp32 cuda"] = {"tokens_per_s": rate, "threads": 1, "bound": bound["fp32"]}
         else:
             print("CUDA is not available to PyTorch: no PyTorch CUDA reference", file=sys.stderr)
     else:
@@ -319,7 +334,9 @@ def main() -> None:
 def table(rows: dict[str, dict[str, object]], accuracy: dict[str, object], args: argparse.Namespace, bw: float) -> str:
     lines = [
         f"GPT-2 small decoding, batch 1, {len(PROMPT)}-token prompt then {args.new_tokens} new tokens, target"
-        f" {args.target} ({machine()}); memory bandwidth {bw / 1e9:.1f} GB/s (NumPy copy), bound = bandwidth /"
+        f" {args.target} ({machine()}); memory bandwidth {bw / 1e9:.1f} GB/s"
+        f" ({'PyTorch CUDA copy' if args.target == 'gpu' and torch.cuda.is_available() else 'NumPy copy'}),"
+        " bound = bandwidth /"
         " matmul weight bytes per token:",
         "",
         "| run | tokens/s | threads | bandwidth bound | of bound |",
