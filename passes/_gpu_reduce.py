@@ -44,14 +44,15 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
-from xdsl.dialects.linalg.ops import YieldOp
+from xdsl.dialects.linalg.ops import FillOp, GenericOp, YieldOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from passes._loops_emit import Env, NestEmitter
 from passes._loops_plan import general_plan
-from passes._loops_structure import Structured, loop_bound_sources
+from passes._loops_structure import Structured, loop_bound_sources, structured_view
+from passes._qgemm import is_qgemm
 
 LANES = 256
 """Invocations (one workgroup) per output element."""
@@ -131,6 +132,27 @@ def templated(view: Structured) -> tuple[Operation, int] | None:
     if size is not None and size < MIN_RANGE or outputs is not None and outputs * LANES >= 2**31:
         return None
     return found
+
+
+INIT = "charl.init"
+"""On a templated reduction: the constant its output starts from, when `absorb_fill` erased the
+fill that set it (lane 0 then combines with this constant instead of loading the output)."""
+
+
+def absorb_fill(op: Operation) -> None:
+    """When `op` is a templated reduction right after a `linalg.fill` of its output with a constant,
+    erase the fill and record the constant on `op` (`INIT`): the kernel writes every output element
+    once, so the fill's launch and pass over the output are not needed."""
+    fill = op.prev_op
+    if not isinstance(fill, FillOp) or not isinstance(op, GenericOp) or len(op.outputs) != 1 or is_qgemm(op):
+        return
+    if fill.outputs[0] is not op.outputs[0] or templated(structured_view(op)) is None:
+        return
+    value = fill.inputs[0].owner
+    if isinstance(value, arith.ConstantOp) and isinstance(value.value, FloatAttr | IntegerAttr):
+        op.attributes[INIT] = value.value
+        fill.detach()
+        fill.erase()
 
 
 def mark(attributes: dict[str, Attribute], combine: Operation) -> None:
@@ -258,11 +280,15 @@ class ReduceNest(NestEmitter):
         return fill
 
     def _store(self, b: Builder, red: SSAValue, env: Env) -> None:
-        """Lane 0: `out[o] = combine(red[0], out[o])`."""
+        """Lane 0: `out[o] = combine(red[0], out[o])` (`out[o]` the absorbed fill's `INIT` when set)."""
         out = self.view.outputs[0]
         total = b.insert(memref.LoadOp.get(red, [self.const(0)])).res
         where = self._indices(b, self.view.output_map(0), env)
-        start = b.insert(memref.LoadOp.get(out, where)).res
+        init = self.view.op.attributes.get(INIT)
+        if isinstance(init, FloatAttr | IntegerAttr):
+            start = b.insert(arith.ConstantOp(init)).result
+        else:
+            start = b.insert(memref.LoadOp.get(out, where)).res
         b.insert(memref.StoreOp.get(self._combined(b, total, start), out, where))
 
     @staticmethod

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import func, memref
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.dialects.linalg.ops import MatmulOp
+from xdsl.dialects.linalg.ops import GenericOp, MatmulOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from passes._gpu_host import guard_host_accesses, launch
 from passes._gpu_kernel import KernelTable
 from passes._gpu_matmul import absorb_zero_fill
+from passes._gpu_reduce import absorb_fill
 from passes._loops_structure import is_lowered_here
 
 
@@ -28,8 +29,8 @@ class ConvertLinalgToGpuPass(ModulePass):
 
     Each op becomes a `gpu.func` (kernel) in `gpu.module @charl_kernels` and, in its place, a launch:
     calls that stage the kernel's arguments and dispatch it. Equal kernels are made once. Host code
-    that reads or writes a buffer directly first calls `@charl_gpu_access_<T>`. A matmul's zero
-    fill of its output right before it is absorbed into the matmul's kernel.
+    that reads or writes a buffer directly first calls `@charl_gpu_access_<T>`. The fill of a
+    matmul's or a templated reduction's output right before it is absorbed into its kernel.
 
     Requires: buffer semantics (the `buffers` stage). Guarantees: no linalg op and no
     `memref.copy` remains in host functions; kernels hold only gpu, scf, arith, math and memref
@@ -47,8 +48,8 @@ class ConvertLinalgToGpuPass(ModulePass):
         functions = [f for f in op.ops if isinstance(f, func.FuncOp) and f.body.blocks]
         table = KernelTable(op)
         for fn in functions:
-            for matmul in [o for o in fn.walk() if isinstance(o, MatmulOp)]:
-                absorb_zero_fill(matmul)
+            for linalg_op in [o for o in fn.walk() if isinstance(o, MatmulOp | GenericOp)]:
+                (absorb_zero_fill if isinstance(linalg_op, MatmulOp) else absorb_fill)(linalg_op)
             guard_host_accesses(op, fn)
             for target in [o for o in fn.walk() if is_lowered_here(o) or isinstance(o, memref.CopyOp)]:
                 launch(table, target, self.workgroup_size)
