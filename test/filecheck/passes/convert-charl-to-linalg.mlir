@@ -26,8 +26,11 @@ func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   func.return %e : tensor<?x4xf32>
 }
 
-// Operands whose `?` dims agree with the result's static ones are cast to the result's shape.
+// Operands whose `?` dims agree with the result's static ones are checked at run time, then cast
+// to the result's shape.
 // CHECK-LABEL: func.func @mixed_dims(
+// CHECK:         %[[N:.*]] = tensor.dim %x, %{{.*}} : tensor<?x4xf32>
+// CHECK:         func.call @charl_rt_check_dim(
 // CHECK-NEXT:    %[[X:.*]] = tensor.cast %x : tensor<?x4xf32> to tensor<3x4xf32>
 // CHECK-NEXT:    %[[E:.*]] = tensor.empty() : tensor<3x4xf32>
 // CHECK-NEXT:    linalg.generic {{.*}} ins(%[[X]], %y : tensor<3x4xf32>, tensor<3x4xf32>) outs(%[[E]] : tensor<3x4xf32>)
