@@ -28,14 +28,7 @@ from xdsl.ir.affine import AffineMap
 from passes._contraction import OUT_MAP, match
 from passes._fuse_generic import erase_dead, has_side_effects, is_parallel, maps_of, rebuild, uses_of
 from passes._fuse_matmul import updated_in_place
-
-
-def _zero_fill(v: SSAValue) -> bool:
-    fill = v.owner
-    if not isinstance(fill, linalg.FillOp):
-        return False
-    value = fill.inputs[0].owner
-    return isinstance(value, arith.ConstantOp) and isinstance(value.value, FloatAttr) and value.value.value.data == 0.0
+from passes._loops_structure import fill_constant
 
 
 def _step_size(consumer: linalg.GenericOp, g: int, w: int) -> SSAValue | None:
@@ -99,7 +92,10 @@ def fuse_update(op: linalg.GenericOp, consumer: linalg.GenericOp) -> linalg.Gene
     parts = match(op)
     if parts is None or parts.epilogue is not None or parts.init is not None or len(op.inputs) != 2:
         return "the matmul already has an initial value or an epilogue"
-    if not _zero_fill(op.outputs[0]) or len(consumer.inputs) != 2 or uses_of(op.results[0]) != 1:
+    start = fill_constant(op.outputs[0].owner if isinstance(op.outputs[0].owner, Operation) else None)
+    if not (isinstance(start, FloatAttr) and start.value.data == 0.0):
+        return "the matmul's output does not start from zeros"
+    if len(consumer.inputs) != 2 or uses_of(op.results[0]) != 1:
         return "the consumer is not an update of a loop-carried tensor by the product"
     g = next(j for j, v in enumerate(consumer.inputs) if v == op.results[0])
     w = 1 - g

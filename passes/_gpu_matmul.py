@@ -34,6 +34,8 @@ from xdsl.dialects.linalg.ops import FillOp, MatmulOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
 
+from passes._loops_structure import fill_constant
+
 THREADS = 256
 
 
@@ -101,8 +103,8 @@ def absorb_zero_fill(op: Operation) -> None:
     fill = op.prev_op
     if templated(op) is None or not isinstance(fill, FillOp) or fill.outputs[0] is not op.outputs[0]:  # type: ignore[union-attr]
         return
-    value = fill.inputs[0].owner
-    if isinstance(value, arith.ConstantOp) and isinstance(value.value, FloatAttr) and value.value.value.data == 0.0:
+    value = fill_constant(fill)
+    if isinstance(value, FloatAttr) and value.value.data == 0.0:
         fill.detach()
         fill.erase()
         op.attributes[OVERWRITE] = UnitAttr()

@@ -51,7 +51,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from passes._loops_emit import Env, NestEmitter
 from passes._loops_plan import general_plan
-from passes._loops_structure import Structured, loop_bound_sources, structured_view
+from passes._loops_structure import Structured, fill_constant, loop_bound_sources, structured_view
 from passes._qgemm import is_qgemm
 
 LANES = 256
@@ -148,9 +148,9 @@ def absorb_fill(op: Operation) -> None:
         return
     if fill.outputs[0] is not op.outputs[0] or templated(structured_view(op)) is None:
         return
-    value = fill.inputs[0].owner
-    if isinstance(value, arith.ConstantOp) and isinstance(value.value, FloatAttr | IntegerAttr):
-        op.attributes[INIT] = value.value
+    value = fill_constant(fill)
+    if value is not None:
+        op.attributes[INIT] = value
         fill.detach()
         fill.erase()
 

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import DYNAMIC_INDEX, MemRefType, NoneAttr, ShapedType, StridedLayoutAttr
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    FloatAttr,
+    IntegerAttr,
+    MemRefType,
+    NoneAttr,
+    ShapedType,
+    StridedLayoutAttr,
+)
 from xdsl.dialects.linalg.abstract_ops import LinalgStructuredOperation
 from xdsl.dialects.linalg.attrs import IteratorType
-from xdsl.dialects.linalg.ops import BroadcastOp, ReduceOp
+from xdsl.dialects.linalg.ops import BroadcastOp, FillOp, ReduceOp
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 from xdsl.utils.exceptions import PassFailedException
@@ -149,3 +158,13 @@ def loop_bound_sources(view: Structured) -> list[tuple[SSAValue, int, int]]:
         static = [source for source in found if source[2] != DYNAMIC_INDEX]
         sources.append((static or found)[0])
     return sources
+
+
+def fill_constant(op: Operation | None) -> FloatAttr | IntegerAttr | None:
+    """The constant that `op` stores when it is a `linalg.fill` of an `arith.constant`, else None."""
+    if not isinstance(op, FillOp):
+        return None
+    value = op.inputs[0].owner
+    if isinstance(value, arith.ConstantOp) and isinstance(value.value, FloatAttr | IntegerAttr):
+        return value.value
+    return None
