@@ -2,7 +2,7 @@
 
 A `linalg.matmul` on row-major f32 memrefs becomes a kernel marked `charl.template = "matmul"`
 with its tile sizes (`charl.tiles = [bm, bn, bk, tm, tn]`). A zero `linalg.fill` of C right before
-the matmul is absorbed (`absorb_zero_fill`): the kernel is marked `charl.overwrite` and stores
+the matmul is absorbed (`absorb_fill`): the kernel is marked `charl.overwrite` and stores
 `C = A @ B` instead of adding to C, which saves a kernel launch and a pass over C. Its body states the work split in
 plain IR: invocation `id` belongs to workgroup `id / 256`, which owns the `bm x bn` tile of C at
 `(wg / tiles_n, wg % tiles_n)`; lane `id % 256` owns a `tm x tn` block of that tile and runs the
@@ -30,11 +30,9 @@ from xdsl.dialects.builtin import (
     f32,
     i64,
 )
-from xdsl.dialects.linalg.ops import FillOp, MatmulOp
+from xdsl.dialects.linalg.ops import MatmulOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
-
-from passes._loops_structure import fill_constant
 
 THREADS = 256
 
@@ -97,17 +95,13 @@ def templated(op: Operation) -> Tiles | None:
 OVERWRITE = "charl.overwrite"
 
 
-def absorb_zero_fill(op: Operation) -> None:
-    """When `op` is a templated matmul right after a `linalg.fill` of its C with 0.0, erase the fill
-    and mark `op` to overwrite C (`OVERWRITE`)."""
-    fill = op.prev_op
-    if templated(op) is None or not isinstance(fill, FillOp) or fill.outputs[0] is not op.outputs[0]:  # type: ignore[union-attr]
-        return
-    value = fill_constant(fill)
-    if isinstance(value, FloatAttr) and value.value.data == 0.0:
-        fill.detach()
-        fill.erase()
-        op.attributes[OVERWRITE] = UnitAttr()
+def absorb_fill(op: Operation, value: FloatAttr | IntegerAttr) -> bool:
+    """Whether `op` is a templated matmul that takes over a fill of its C with `value`: only 0.0,
+    marking `op` to overwrite C (`OVERWRITE`)."""
+    if templated(op) is None or not isinstance(value, FloatAttr) or value.value.data != 0.0:
+        return False
+    op.attributes[OVERWRITE] = UnitAttr()
+    return True
 
 
 def mark(attributes: dict[str, object], tiles: Tiles, overwrite: bool) -> None:

@@ -44,14 +44,14 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
-from xdsl.dialects.linalg.ops import FillOp, GenericOp, YieldOp
+from xdsl.dialects.linalg.ops import GenericOp, YieldOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from passes._loops_emit import Env, NestEmitter
 from passes._loops_plan import general_plan
-from passes._loops_structure import Structured, fill_constant, loop_bound_sources, structured_view
+from passes._loops_structure import Structured, loop_bound_sources, structured_view
 from passes._qgemm import is_qgemm
 
 LANES = 256
@@ -135,24 +135,18 @@ def templated(view: Structured) -> tuple[Operation, int] | None:
 
 
 INIT = "charl.init"
-"""On a templated reduction: the constant its output starts from, when `absorb_fill` erased the
-fill that set it (lane 0 then combines with this constant instead of loading the output)."""
+"""On a templated reduction: the constant its output starts from, when it absorbed the fill that
+set it (`absorb_fill`) (lane 0 then combines with this constant instead of loading the output)."""
 
 
-def absorb_fill(op: Operation) -> None:
-    """When `op` is a templated reduction right after a `linalg.fill` of its output with a constant,
-    erase the fill and record the constant on `op` (`INIT`): the kernel writes every output element
-    once, so the fill's launch and pass over the output are not needed."""
-    fill = op.prev_op
-    if not isinstance(fill, FillOp) or not isinstance(op, GenericOp) or len(op.outputs) != 1 or is_qgemm(op):
-        return
-    if fill.outputs[0] is not op.outputs[0] or templated(structured_view(op)) is None:
-        return
-    value = fill_constant(fill)
-    if value is not None:
-        op.attributes[INIT] = value
-        fill.detach()
-        fill.erase()
+def absorb_fill(op: Operation, value: FloatAttr | IntegerAttr) -> bool:
+    """Whether `op` is a templated reduction that takes over the fill of its output with `value`
+    (recorded as `INIT`): the kernel writes every output element once, so the fill's launch and
+    pass over the output are not needed."""
+    if not isinstance(op, GenericOp) or len(op.outputs) != 1 or is_qgemm(op) or templated(structured_view(op)) is None:
+        return False
+    op.attributes[INIT] = value
+    return True
 
 
 def mark(attributes: dict[str, Attribute], combine: Operation) -> None:

@@ -12,15 +12,27 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import func, memref
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.dialects.linalg.ops import GenericOp, MatmulOp
+from xdsl.dialects.linalg.ops import FillOp, GenericOp, MatmulOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
+from passes import _gpu_matmul, _gpu_reduce
 from passes._gpu_host import guard_host_accesses, launch
 from passes._gpu_kernel import KernelTable
-from passes._gpu_matmul import absorb_zero_fill
-from passes._gpu_reduce import absorb_fill
-from passes._loops_structure import is_lowered_here
+from passes._loops_structure import fill_constant, is_lowered_here
+
+
+def _absorb_fills(fn: func.FuncOp) -> None:
+    """Erases each `linalg.fill` of a constant whose next op, a matmul or a reduction writing the
+    filled buffer, takes the constant over (its kernel then writes every element once)."""
+    for op in [o for o in fn.walk() if isinstance(o, MatmulOp | GenericOp)]:
+        fill = op.prev_op
+        value = fill_constant(fill)
+        if not isinstance(fill, FillOp) or value is None or fill.outputs[0] is not op.outputs[0]:
+            continue
+        if _gpu_matmul.absorb_fill(op, value) or _gpu_reduce.absorb_fill(op, value):
+            fill.detach()
+            fill.erase()
 
 
 @dataclass(frozen=True)
@@ -48,8 +60,7 @@ class ConvertLinalgToGpuPass(ModulePass):
         functions = [f for f in op.ops if isinstance(f, func.FuncOp) and f.body.blocks]
         table = KernelTable(op)
         for fn in functions:
-            for linalg_op in [o for o in fn.walk() if isinstance(o, MatmulOp | GenericOp)]:
-                (absorb_zero_fill if isinstance(linalg_op, MatmulOp) else absorb_fill)(linalg_op)
+            _absorb_fills(fn)
             guard_host_accesses(op, fn)
             for target in [o for o in fn.walk() if is_lowered_here(o) or isinstance(o, memref.CopyOp)]:
                 launch(table, target, self.workgroup_size)

@@ -10,17 +10,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from fusion_util import FUSE, fused_and_unfused, without_fusion
+from fusion_util import FUSE, fused_and_unfused, fusion_remarks
 
-from charlc import pipeline
-from charlc.api import Session, compile_in, compile_source
-from charlc.diagnostics import Source
+from charlc.api import compile_source
 from charlc.options import Options
 from charlc.pipeline import STAGE_PASSES, Stage
-from charlc.run import Program, count_kernels, lower
-from passes import available_passes
-from passes._fuse_remarks import Remark
-from passes.linalg_fuse_elementwise import LinalgFuseElementwisePass
+from charlc.run import Program, count_kernels
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -154,24 +149,6 @@ def test_chains_become_one_generic(body: str, kernels: int) -> None:
     ret = "float32" if "sum" in body else "tensor<float32, [4, 8]>"
     source = f"fn f(x: tensor<float32, [4, 8]>, s: float32) -> {ret} {{ {body} }}"
     assert kernels_of(source) == kernels
-
-
-def test_mlp_training_step_has_fewer_kernels() -> None:
-    source = Source("mlp_synthetic.ch", (ROOT / "examples" / "mlp_synthetic.ch").read_text())
-    fused = lower(Session(Options()), source).kernels
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline, "STAGE_PASSES", without_fusion())
-        unfused = lower(Session(Options()), source).kernels
-    assert fused < unfused
-
-
-def fusion_remarks(source: str) -> list[Remark]:
-    """The remarks of compiling `source` to the linalg stage."""
-    remarks: list[Remark] = []
-    passes = pipeline.parse_pass_pipeline(",".join(pipeline.passes_through("cpu", Stage.LINALG)), available_passes())
-    hooked = [LinalgFuseElementwisePass(remarks=True, report=remarks.append) if p.name == FUSE else p for p in passes]
-    compile_in(Session(Options()), Source("r.ch", source), "charl", hooked)
-    return remarks
 
 
 def test_remarks_name_each_pair_and_say_why() -> None:
