@@ -88,7 +88,8 @@ def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpe
     if isinstance(template, StringAttr) and template.data == "qgemm":
         from charlc.wgsl_qgemm import qgemm_wgsl
 
-        emitter, text = qgemm_wgsl(func, number, workgroup, _int_attr(func, "charl.group", 0))
+        group, overwrite = _int_attr(func, "charl.group", 0), "charl.overwrite" in func.attributes
+        emitter, text = qgemm_wgsl(func, number, workgroup, group, overwrite)
         return _spec(func, number, workgroup, emitter, text)
     tiles_attr = func.attributes.get("charl.tiles")
     if not (isinstance(template, StringAttr) and template.data == "matmul" and isinstance(tiles_attr, ArrayAttr)):

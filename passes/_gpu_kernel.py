@@ -93,18 +93,19 @@ class KernelNestEmitter(NestEmitter):
 
 
 def invocations(b: Builder, view: Structured) -> SSAValue:
-    """The host-side invocation count: 256 per tile of a matmul template, 256 per output element of
-    a reduction template, one per 4 elements of a vec4 template, else the product of the parallel
-    loops' sizes (`index`)."""
+    """The host-side invocation count: 256 per tile of a matmul template, 256 per row and 32 columns
+    of a qgemm template, 256 per output element of a reduction template, one per 4 elements of a
+    vec4 template, else the product of the parallel loops' sizes (`index`)."""
     from xdsl.dialects import memref
 
     tiles = matmul.templated(view.op)
     if tiles is not None:
         return matmul.invocations(b, view.op, tiles)  # type: ignore[arg-type]
-    plain = qgemm.group_of(view.op) is not None  # the qgemm template: one invocation per output
-    if not plain and reduce.templated(view) is not None:
+    if qgemm.group_of(view.op) is not None:
+        return qgemm.invocations(b, view.op)
+    if reduce.templated(view) is not None:
         return reduce.invocations(b, view)
-    if not plain and vector.templated(view):
+    if vector.templated(view):
         return vector.invocations(b, view)
     total: SSAValue | None = None
     for loop, (value, dim, size) in enumerate(loop_bound_sources(view)):
@@ -182,15 +183,20 @@ def _build(op: Operation, take: Captured, workgroup_size: int) -> gpu.FuncOp:
         then.add_op(scf.YieldOp())
         return fn
     clone = op.clone(value_mapper=mapping)
+    group = qgemm.group_of(op)
+    if group is not None:
+        overwrite = qgemm.OVERWRITE in op.attributes
+        qgemm.mark(fn.attributes, group, overwrite)
+        element = qgemm.body(Builder(InsertPoint.at_end(then)), clone, linear, overwrite)
+        then.add_op(scf.YieldOp())
+        view = structured_view(clone)
+        KernelNestEmitter(view, general_plan(view), element).emit()
+        return fn
     then.add_op(clone)
     then.add_op(scf.YieldOp())
     view = structured_view(clone)
     found = reduce.templated(view)
-    group = qgemm.group_of(op)
-    if group is not None:
-        qgemm.mark(fn.attributes, group)
-        KernelNestEmitter(view, general_plan(view), linear).emit()
-    elif found is not None:
+    if found is not None:
         reduce.mark(fn.attributes, found[0])
         reduce.ReduceNest(view, *found, linear).emit()
     elif vector.templated(view):

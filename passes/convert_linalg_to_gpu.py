@@ -16,21 +16,25 @@ from xdsl.dialects.linalg.ops import FillOp, GenericOp, MatmulOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from passes import _gpu_matmul, _gpu_reduce
+from passes import _gpu_matmul, _gpu_qgemm, _gpu_reduce
 from passes._gpu_host import guard_host_accesses, launch
 from passes._gpu_kernel import KernelTable
 from passes._loops_structure import fill_constant, is_lowered_here
 
 
 def _absorb_fills(fn: func.FuncOp) -> None:
-    """Erases each `linalg.fill` of a constant whose next op, a matmul or a reduction writing the
-    filled buffer, takes the constant over (its kernel then writes every element once)."""
+    """Erases each `linalg.fill` of a constant whose next op, a matmul, an integer matmul or a
+    reduction writing the filled buffer, takes the constant over (its kernel then writes every element once)."""
     for op in [o for o in fn.walk() if isinstance(o, MatmulOp | GenericOp)]:
         fill = op.prev_op
         value = fill_constant(fill)
         if not isinstance(fill, FillOp) or value is None or fill.outputs[0] is not op.outputs[0]:
             continue
-        if _gpu_matmul.absorb_fill(op, value) or _gpu_reduce.absorb_fill(op, value):
+        if (
+            _gpu_matmul.absorb_fill(op, value)
+            or _gpu_qgemm.absorb_fill(op, value)
+            or _gpu_reduce.absorb_fill(op, value)
+        ):
             fill.detach()
             fill.erase()
 
@@ -42,7 +46,8 @@ class ConvertLinalgToGpuPass(ModulePass):
     Each op becomes a `gpu.func` (kernel) in `gpu.module @charl_kernels` and, in its place, a launch:
     calls that stage the kernel's arguments and dispatch it. Equal kernels are made once. Host code
     that reads or writes a buffer directly first calls `@charl_gpu_access_<T>`. The fill of a
-    matmul's or a templated reduction's output right before it is absorbed into its kernel.
+    matmul's, an integer matmul's or a templated reduction's output right before it is absorbed into
+    its kernel.
 
     Requires: buffer semantics (the `buffers` stage). Guarantees: no linalg op and no
     `memref.copy` remains in host functions; kernels hold only gpu, scf, arith, math and memref

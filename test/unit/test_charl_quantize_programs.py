@@ -6,7 +6,8 @@ NumPy quantizes the saved weights as the compiler does and checks the output aga
 dequantize-then-float reference `x @ (q * scale) + b` (the integer kernels quantize the activations per row to int8, so
 the two agree to about 1%) and, closely, against the same math as the kernels'
 (`test_qgemm.reference`); the CPU (runtime/c/qgemm.c) and the GPU print the same to float rounding.
-Shapes include a single row (GEMV), odd K and N, and groups of 16 and 32; the second layer reads
+Shapes include a single row (GEMV), odd K and N, K longer than the GPU kernel's 32 slices, more
+groups than one round of them (65 groups of 16), and groups of 16 and 32; the second layer reads
 the first one's output through a relu.
 """
 
@@ -45,6 +46,8 @@ CASES = [
     ("int8", 16, 3, 64, 48, 40),
     ("int4", 32, 1, 96, 64, 33),
     ("int4", 16, 5, 48, 32, 70),
+    ("int8", 0, 2, 300, 40, 70),
+    ("int4", 16, 2, 1040, 48, 9),
 ]
 
 
@@ -116,6 +119,42 @@ def test_the_gpu_prints_the_qgemm_template(qtype: str, group: int, tmp_path: Pat
     path.write_text(source(qtype, group, 1, 64, 32, 8))
     command = [sys.executable, "-m", "charlc", str(path), "--target=gpu", "--emit=wgsl"]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
-    assert done.stdout.count(f"(qgemm template, {qtype})") == 2, done.stdout
+    assert done.stdout.count(f"(qgemm template, {qtype}, 32 columns a workgroup)") == 2, done.stdout
     assert f"& {'7u) * 4u' if qtype == 'int4' else '3u) * 8u'}" in done.stdout
-    assert "var isum: i32 = 0i;" in done.stdout
+    assert "var isum0 = 0i;" in done.stdout
+    # per channel: one i32 sum per column, added over the 32 slices in a tree; groups: in rounds
+    assert ("var<workgroup> red_f" if group else "var<workgroup> red_i") in done.stdout
+
+
+SLICED = """
+let w = random_normal([3 * {k}, {n}], seed: 4)
+let x = random_normal([{m}, {k}], seed: 5)
+let (q, s) = quantize_tensor(w, {qtype}, axis: 1, group: {group})
+let (l, per) = (1, {k} / {group})
+let a = l * {k}
+let g = a / {group}
+print(qmatmul(x, q[a:a + {k}], s[g:g + per], group: {group}))
+print(x @ dequantize(q[a:a + {k}], s[g:g + per], group: {group}))
+"""
+
+
+@pytest.mark.parametrize(("qtype", "group", "m", "k", "n"), [("int4", 32, 1, 96, 40), ("int8", 16, 3, 64, 33)])
+def test_slices_of_stacked_scales_on_both_targets(
+    qtype: str, group: int, m: int, k: int, n: int, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A layer's rows of stacked weights and scales (as examples/gpt2.ch takes them): the scales'
+    row count is known only at run time, and the GPU kernel divides K by it there."""
+    text = SLICED.format(qtype=qtype, group=group, m=m, k=k, n=n)
+    path = tmp_path / "sliced.ch"
+    path.write_text(text)
+    command = [sys.executable, "-m", "charlc", str(path), "--target=gpu", "--emit=wgsl"]
+    wgsl = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert f"(qgemm template, {qtype}, 32 columns a workgroup)" in wgsl and "let per = max(1i, k / max(1i," in wgsl
+    require_adapter()
+    got = {}
+    for target in TARGETS:
+        numbers = np.array([float(t) for t in NUMBER.findall(printed(text, "sliced.ch", target, capfd))])
+        got[target] = numbers.reshape(2, m, n)
+    np.testing.assert_allclose(got["gpu"], got["cpu"], rtol=1e-4, atol=1e-5)
+    error = np.linalg.norm(got["cpu"][0] - got["cpu"][1]) / np.linalg.norm(got["cpu"][1])
+    assert error < 0.03, error
