@@ -26,6 +26,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
     from passes.charl_autodiff import CharlAutodiffPass
     from passes.charl_bufferize import CharlBufferizePass
     from passes.charl_inline import CharlInlinePass
+    from passes.charl_parallelize_loops import CharlParallelizeLoopsPass
     from passes.charl_plan_memory import CharlPlanMemoryPass
     from passes.charl_quantize import CharlQuantizePass
     from passes.convert_charl_to_linalg import ConvertCharlToLinalgPass
@@ -44,6 +45,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
         CharlBufferizePass,
         CharlPlanMemoryPass,
         ConvertLinalgToLoopsPass,
+        CharlParallelizeLoopsPass,
         ConvertLinalgToGpuPass,
         ConvertToLlvmPass,
     ]

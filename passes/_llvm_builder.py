@@ -45,6 +45,11 @@ class ModuleState:
     alloc_symbol: str = "malloc"
     free_symbol: str = "free"
     externs: dict[str, llvm.FuncOp] = field(default_factory=dict[str, llvm.FuncOp])
+    chunks: frozenset[str] = frozenset()
+    """The chunk functions of `charl-parallelize-loops` (`charl.chunk`), which `scf.parallel` may
+    call on sub-ranges."""
+    helpers: dict[str, llvm.FuncOp] = field(default_factory=dict[str, llvm.FuncOp])
+    """Functions the lowering defines (the context entries of chunks), appended to the module."""
 
     def extern(self, name: str, inputs: Sequence[Attribute], output: Attribute | None) -> str:
         """Declares the C function `name` once (unless the module has it) and returns its name."""

@@ -1,6 +1,7 @@
 """Emits the `scf.for` nest of a `Plan` for one linalg op: loads, the cloned body, stores.
 
-Loop bounds and constants go once in front of the nest. Each input element is loaded in the
+Loop bounds and constants go once in front of the nest. The outermost loop carries `charl.parallel`
+when its iterations are independent (`outer_is_parallel`). Each input element is loaded in the
 outermost loop where all the loops its map uses are bound (not when the input is also an output).
 Outputs are loaded and stored in the innermost loop, except from the plan's carried level on: there
 the output element is loaded before the carried loops, threaded through their iter_args, and stored
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from xdsl.builder import Builder
 from xdsl.dialects import arith, memref, scf
-from xdsl.dialects.builtin import DYNAMIC_INDEX, IndexType, MemRefType, ShapedType
+from xdsl.dialects.builtin import DYNAMIC_INDEX, IndexType, MemRefType, ShapedType, UnitAttr
 from xdsl.dialects.linalg.ops import IndexOp, YieldOp
 from xdsl.ir import Block, SSAValue
 from xdsl.ir.affine import (
@@ -27,8 +28,8 @@ from xdsl.ir.affine import (
 )
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from passes._loops_plan import Level, Plan
-from passes._loops_structure import Structured, fail, loop_bound_sources
+from passes._loops_plan import Level, Plan, outer_is_parallel
+from passes._loops_structure import PARALLEL_ATTR, Structured, fail, loop_bound_sources
 
 _BINARY_OPS = {
     AffineBinaryOpKind.Add: arith.AddiOp,
@@ -66,6 +67,7 @@ class NestEmitter:
         self.constants: dict[int, SSAValue] = {}
         self.bounds: dict[int, SSAValue] = {}
         self.hoistable = [value not in view.outputs for value in view.inputs]
+        self.parallel = outer_is_parallel(view, plan)
 
     def emit(self) -> None:
         """Replaces the op by its loop nest."""
@@ -126,6 +128,8 @@ class NestEmitter:
         results = self._nest(inner, index + 1, inner_env, carried)
         inner.insert(scf.YieldOp(*(results or [])))
         loop = b.insert(scf.ForOp(lower, upper, step, acc or [], body))
+        if index == 0 and self.parallel:
+            loop.attributes[PARALLEL_ATTR] = UnitAttr()
         return list(loop.results) if acc is not None else None
 
     def _bounds(self, b: Builder, level: Level, env: Env) -> tuple[SSAValue, SSAValue, SSAValue]:

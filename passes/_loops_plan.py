@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xdsl.dialects import func
 from xdsl.dialects.builtin import DYNAMIC_INDEX
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 
@@ -67,6 +68,28 @@ def general_plan(view: Structured) -> Plan:
             break
         carry_from = level
     return Plan(tuple(Level(d) for d in order), carry_from)
+
+
+def outer_is_parallel(view: Structured, plan: Plan) -> bool:
+    """Whether the iterations of the plan's outermost loop are independent of each other.
+
+    It must walk a parallel loop over its whole range, and every output must index that loop
+    plainly (each iteration writes its own elements); an output that is also read as an input is
+    read at the element it writes; the body calls no function (a run-time check that fails must
+    fail at the first failing element, as serial loops do).
+    """
+    if not plan.levels or plan.levels[0].tile is not None or plan.levels[0].tiled:
+        return False
+    dim = plan.levels[0].dim
+    if view.reductions[dim] or any(isinstance(op, func.CallOp) for op in view.block.walk()):
+        return False
+    for index, out in enumerate(view.outputs):
+        map_ = view.output_map(index)
+        if AffineDimExpr(dim) not in map_.results:
+            return False
+        if any(value == out and view.maps[k] != map_ for k, value in enumerate(view.inputs)):
+            return False
+    return True
 
 
 def _positions(view: Structured, operand: int | None) -> dict[int, int]:

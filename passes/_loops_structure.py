@@ -29,6 +29,10 @@ from xdsl.utils.exceptions import PassFailedException
 
 PASS_NAME = "convert-linalg-to-loops"
 
+PARALLEL_ATTR = "charl.parallel"
+"""On the outermost `scf.for` of a nest whose iterations are independent (`outer_is_parallel`):
+what `charl-parallelize-loops` may split across threads."""
+
 
 @dataclass(frozen=True)
 class Structured:

@@ -35,7 +35,9 @@ class ConvertLinalgToLoopsPass(ModulePass):
     reduction whose output element does not move in the inner reduction loops is accumulated in
     `scf.for` iter_args and stored once. Matmul-shaped ops (matmul, batch matmul as a generic) are
     tiled over i, k, j (`tile-i`, `tile-k`, `tile-j`) and run in i-k-j order, ragged tiles clamped
-    with `arith.minsi`. Loops are not unrolled.
+    with `arith.minsi`. Loops are not unrolled. The outermost loop of a nest whose iterations are
+    independent (a parallel loop every output indexes, no calls in the body) carries the unit
+    attribute `charl.parallel`, for `charl-parallelize-loops`.
 
     With `ukernels` (the default), a `linalg.matmul` of f32 memrefs with unit inner stride (default
     indexing maps) becomes `func.call @charl_rt_sgemm_f32` on the operands cast to `memref<*xf32>`

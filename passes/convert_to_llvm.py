@@ -35,13 +35,15 @@ from passes._llvm_emit import register_llvm_casts
 from passes._llvm_func import func_rules, lower_func
 from passes._llvm_math import math_rules
 from passes._llvm_memref import ALIGNMENT, memref_rules
+from passes._llvm_parallel import parallel_rules
 from passes._llvm_types import scalar_type
+from passes.charl_parallelize_loops import CHUNK_ATTR
 
 
 def lowering_rules() -> dict[RuleKey, Rule]:
     """The rule of every op convert-to-llvm lowers inside a function, by class or by name."""
     rules: dict[RuleKey, Rule] = {}
-    for table in (arith_rules(), math_rules(), memref_rules(), control_rules(), func_rules()):
+    for table in (arith_rules(), math_rules(), memref_rules(), control_rules(), parallel_rules(), func_rules()):
         rules.update(table)
     return rules
 
@@ -97,14 +99,16 @@ def rename_main(module: ModuleOp, name: str) -> None:
 class ConvertToLlvmPass(ModulePass):
     """Lowers func/arith/math/scf/cf/memref to the llvm dialect, ready for LLVM IR.
 
-    Requires: a verified module of func, arith, math, scf (for, if, while), cf and memref ops on
+    Requires: a verified module of func, arith, math, scf (for, if, while, parallel), cf and memref ops on
     scalars, strided memrefs and unranked memrefs (already-lowered llvm ops are kept); `func.func`
     declarations without a body are C functions (the runtime of docs/runtime.md). Guarantees: only
     llvm ops remain (`llvm.func`, `llvm.mlir.global` at the top level); memref arguments and results
     follow MLIR's descriptor convention as described in `passes/_llvm_func.py` (an unranked memref
     is `(i64 rank, ptr descriptor)`, `i1` is `zeroext`); the pointers of ranked memref arguments are
     `noalias`; float arithmetic carries the `fastmath` flags (default `contract`); `index` is `i64`;
-    with `main-symbol=NAME`, `@main` is called NAME; `alloc-symbol`/`free-symbol` name the C
+    with `main-symbol=NAME`, `@main` is called NAME; an `scf.parallel` that calls a `charl.chunk`
+    function (`charl-parallelize-loops`) is one `@charl_rt_parallel_for` call, any other one serial
+    loops (`passes/_llvm_parallel.py`); `alloc-symbol`/`free-symbol` name the C
     functions that replace `malloc`/`free` (the GPU runtime's). A `gpu.module` (kernels, printed as
     WGSL by the gpu target) is left as it is. An op without a lowering, an unranked memref
     result, or a NAME already taken is a `PassFailedException`.
@@ -134,6 +138,9 @@ class ConvertToLlvmPass(ModulePass):
         signatures = {f.sym_name.data: f.function_type for f in op.ops if isinstance(f, func.FuncOp)}
         defined = {f.sym_name.data for f in op.ops if isinstance(f, func.FuncOp | llvm.FuncOp)}
         state = ModuleState(parse_fastmath(self.fastmath), signatures, defined, self.alloc_symbol, self.free_symbol)
+        state.chunks = frozenset(
+            f.sym_name.data for f in op.ops if isinstance(f, func.FuncOp) and CHUNK_ATTR in f.attributes
+        )
         rules = lowering_rules()
         block = op.body.block
         for top in list(block.ops):
@@ -147,5 +154,5 @@ class ConvertToLlvmPass(ModulePass):
                 raise PassFailedException(f"convert-to-llvm: no lowering for top-level {top.name}")
             block.insert_op_before(lowered, top)
             block.erase_op(top)
-        for extern in state.externs.values():
+        for extern in [*state.helpers.values(), *state.externs.values()]:
             block.add_op(extern)

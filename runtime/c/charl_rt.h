@@ -73,6 +73,10 @@ void *charl_malloc(size_t n);
  * counter (a chunk a worker the OS has not scheduled has not taken is the caller's); the thread
  * count CHARL_NUM_THREADS asks for. */
 void charl_parallel_units(int threads, int64_t units, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg);
+/* The same in `chunks` chunks (at least one per thread, at most one per unit): more chunks than
+ * threads balance the work when a thread runs slower (a core shared with another process). */
+void charl_parallel_chunks(int threads, int64_t units, int64_t chunks, void (*fn)(void *arg, int64_t lo, int64_t hi),
+                           void *arg);
 int charl_thread_count(void);
 
 /* Writes `where: runtime error: MESSAGE` to stderr (after flushing stdout) and exits with status 1.

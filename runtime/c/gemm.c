@@ -291,7 +291,9 @@ static void sgemm_serial(Kernel k, int64_t M, int64_t N, int64_t K, Operand A, O
 
 /* --- the thread pool ------------------------------------------------------------------------------ */
 
-/* A job runs `fn(arg, id, count)` on `count` threads, ids 0 (the caller) to count - 1 (workers). */
+/* A job runs `fn(arg, id, count)` on up to `count` threads, ids 0 (the caller) to count - 1 (workers);
+ * a worker that comes late does not run it at all, so `fn` must take its work from a shared counter
+ * (`take_chunks`): the caller's call alone does whatever no worker took. */
 typedef void (*JobFn)(void *arg, int id, int count);
 
 /* How long an idle worker polls for the next job before it sleeps, and how long the caller polls
@@ -301,17 +303,21 @@ typedef void (*JobFn)(void *arg, int id, int count);
 
 /* Persistent workers, started lazily; one job at a time (`submit`). Private to this file. The
  * job's fields are written before `generation` is bumped (release) and read after it is seen
- * (acquire); `pending` counts the workers still running it. */
+ * (acquire). A worker joins the job by counting itself in `active` and then checking that the job
+ * is not `closed`; the caller closes the job once every chunk is taken and then waits only for the
+ * workers that joined (sequentially consistent, so one of the two sees the other): a worker the OS
+ * has not scheduled, on a machine busy with other processes, never holds the caller up. */
 static struct {
     pthread_mutex_t submit, lock;
     pthread_cond_t wake;
     int workers;         /* started so far */
     uint64_t generation; /* bumped for each job (atomic) */
+    uint64_t closed;     /* the newest job no worker may join any more (atomic) */
     uint64_t born;       /* the generation before the job that started the newest workers */
-    int count, pending;  /* threads of the current job; workers not yet finished (atomic) */
+    int count, active;   /* threads of the current job; workers inside a job (atomic) */
     JobFn fn;
     void *arg;
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, NULL, NULL};
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, NULL, NULL};
 
 static int64_t now_ns(void) {
     struct timespec t;
@@ -350,11 +356,13 @@ static void *worker_main(void *self) {
     int id = (int)(intptr_t)self;
     uint64_t seen = __atomic_load_n(&pool.born, __ATOMIC_ACQUIRE); /* its first job may already be posted */
     for (;;) {
-        seen = next_job(seen);
-        if (id < pool.count) {
+        next_job(seen);
+        __atomic_add_fetch(&pool.active, 1, __ATOMIC_SEQ_CST);
+        seen = __atomic_load_n(&pool.generation, __ATOMIC_SEQ_CST);
+        if (seen != __atomic_load_n(&pool.closed, __ATOMIC_SEQ_CST) && id < pool.count) {
             pool.fn(pool.arg, id, pool.count);
-            __atomic_sub_fetch(&pool.pending, 1, __ATOMIC_RELEASE);
         }
+        __atomic_sub_fetch(&pool.active, 1, __ATOMIC_RELEASE);
     }
     return NULL;
 }
@@ -386,14 +394,14 @@ static void pool_run(int want, JobFn fn, void *arg) {
     pool.fn = fn;
     pool.arg = arg;
     pool.count = count;
-    __atomic_store_n(&pool.pending, count - 1, __ATOMIC_RELAXED);
     pthread_mutex_lock(&pool.lock); /* a worker between its check and its wait holds it */
     __atomic_store_n(&pool.generation, pool.generation + 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
     fn(arg, 0, count);
+    __atomic_store_n(&pool.closed, pool.generation, __ATOMIC_SEQ_CST);
     int64_t deadline = now_ns() + SPIN_NS;
-    for (int i = 1; __atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) > 0; i++) {
+    for (int i = 1; __atomic_load_n(&pool.active, __ATOMIC_ACQUIRE) > 0; i++) {
         cpu_relax();
         if (i % 256 == 0 && now_ns() > deadline) {
             sched_yield(); /* a worker was descheduled (more threads than cores): let it run */
@@ -401,6 +409,12 @@ static void pool_run(int want, JobFn fn, void *arg) {
     }
     pthread_mutex_unlock(&pool.submit);
 }
+
+/* The online cores, counted once: glibc's sysconf reads /sys/devices/system/cpu/online each time
+ * (about 13 us on this machine, paid by every parallel call). */
+static long online_cores;
+
+static void count_cores(void) { online_cores = sysconf(_SC_NPROCESSORS_ONLN); }
 
 /* The thread count: CHARL_NUM_THREADS if a positive integer, else the online cores. */
 static int thread_count(void) {
@@ -412,7 +426,9 @@ static int thread_count(void) {
             return n > 256 ? 256 : (int)n;
         }
     }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, count_cores);
+    long cores = online_cores;
     return cores < 1 ? 1 : cores > 256 ? 256 : (int)cores;
 }
 
@@ -438,14 +454,19 @@ static void take_chunks(void *arg, int id, int count) {
     }
 }
 
-void charl_parallel_units(int threads, int64_t units, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg) {
+void charl_parallel_chunks(int threads, int64_t units, int64_t chunks, void (*fn)(void *arg, int64_t lo, int64_t hi),
+                           void *arg) {
     threads = units < threads ? (int)units : threads;
     if (threads <= 1) {
         fn(arg, 0, units);
         return;
     }
-    Chunks c = {fn, arg, units, threads, 0};
+    Chunks c = {fn, arg, units, chunks < threads ? threads : chunks > units ? units : chunks, 0};
     pool_run(threads, take_chunks, &c);
+}
+
+void charl_parallel_units(int threads, int64_t units, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg) {
+    charl_parallel_chunks(threads, units, threads, fn, arg);
 }
 
 int charl_thread_count(void) { return thread_count(); }
