@@ -4,8 +4,12 @@ and where the valid copy is.
 A `Buffer` mirrors the host bytes `[base, base + size)`. Buffers the runtime allocates
 (`charl_gpu_alloc`) are *owned*: their range is fixed (the size rounded up to 4 bytes), and a view
 reaching outside it is an error. A freed owned buffer goes to a pool and comes back, with its device
-buffer and the bind groups that use it, for the next allocation of the same size: a training loop
-allocates the same temporaries every step, and a new bind group costs far more than a launch.
+buffer and the bind groups that use it, for the next allocation of the same capacity: a training
+loop allocates the same temporaries every step, and a new bind group costs far more than a launch.
+Capacities above 64 bytes are rounded up to a quarter of their power of two (`capacity_of`), so that
+buffers whose size grows a little at each step (attention over a KV cache growing one position a
+token) come back from the pool too instead of needing a new device buffer and bind groups every
+step; the device buffer has the capacity, the host range only the size asked for.
 Other memory (NumPy arrays, globals of the compiled module) is *external*: registered on first use
 with the bytes the view reaches, grown when a later view reaches further, merged with any external
 buffer it overlaps. Buffers are found by the descriptor's allocated pointer (`keys`); a pointer
@@ -43,15 +47,31 @@ def round4(n: int) -> int:
     return (n + 3) & ~3
 
 
+EXACT_CAPACITY = 64
+"""Allocations up to this many bytes get a capacity of their size (rounded up to 4)."""
+
+
+def capacity_of(nbytes: int) -> int:
+    """The capacity of an allocation of `nbytes`: up to `EXACT_CAPACITY`, its size rounded up to 4;
+    above, rounded up to a multiple of a quarter of the power of two below it (at most 25% more)."""
+    n = round4(max(nbytes, 1))
+    if n <= EXACT_CAPACITY:
+        return n
+    step = 1 << (n.bit_length() - 3)
+    return (n + step - 1) // step * step
+
+
 class Buffer:
     """Host bytes `[base, base + size)` and their device mirror."""
 
-    __slots__ = ("uid", "base", "size", "owned", "state", "device", "batch", "keys", "groups", "host")
+    __slots__ = ("uid", "base", "size", "capacity", "owned", "state", "device", "batch", "keys", "groups", "host")
 
     def __init__(self, uid: int, base: int, size: int, owned: bool, state: int, host: Any = None) -> None:
         self.uid = uid
         self.base = base
         self.size = size
+        self.capacity = size
+        """The bytes of host memory (and of the device buffer) an owned buffer has; `size` or more."""
         self.owned = owned
         self.state = state
         self.device: Any = None
@@ -104,7 +124,7 @@ class Residency:
         the same capacity when there is one (its device buffer and bind groups are reused too)."""
         if nbytes < 0:
             raise GpuError(f"charl_gpu_alloc of {nbytes} bytes")
-        capacity = round4(max(nbytes, 1))
+        capacity = capacity_of(nbytes)
         pooled = self.pool.get(capacity)
         if pooled:
             buf = pooled.pop()
@@ -115,6 +135,10 @@ class Residency:
             address = host.ctypes.data
             base = (address + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
             buf = self._new(base, capacity, True, BOTH, host)
+        size = round4(max(nbytes, 1))
+        if buf.size != size:  # views cached for the former size may reach past this one
+            buf.size = size
+            self.changes += 1
         self.buffers.add(buf)
         buf.keys.add(buf.base)
         self.by_key[buf.base] = buf
@@ -126,15 +150,15 @@ class Residency:
         buf = self.by_key.get(address)
         if buf is None or not buf.owned or buf.base != address:
             raise GpuError(f"charl_gpu_free of {address:#x}, which charl_gpu_alloc did not return")
-        if self.pooled_bytes + buf.size > POOL_LIMIT:
+        if self.pooled_bytes + buf.capacity > POOL_LIMIT:
             self._remove(buf)
             return
         for key in buf.keys:
             self.by_key.pop(key, None)
         buf.keys.clear()
         self.buffers.discard(buf)
-        self.pool.setdefault(buf.size, []).append(buf)
-        self.pooled_bytes += buf.size
+        self.pool.setdefault(buf.capacity, []).append(buf)
+        self.pooled_bytes += buf.capacity
 
     def trim(self) -> None:
         """Release the pooled buffers."""
@@ -199,7 +223,7 @@ class Residency:
             import wgpu
 
             usage = wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST | wgpu.BufferUsage.COPY_SRC
-            size = (max(buf.size, 1) + 15) & ~15  # whole vec4s: kernels may bind it as array<vec4<f32>>
+            size = (max(buf.capacity, 1) + 15) & ~15  # whole vec4s: kernels may bind it as array<vec4<f32>>
             if size > self._ctx.limit("max-buffer-size"):
                 raise GpuError(f"a buffer of {buf.size} bytes exceeds the device's largest ({self._ctx.name})")
             buf.device = self._ctx.device.create_buffer(size=size, usage=usage)

@@ -291,6 +291,37 @@ def test_freed_buffers_are_reused_with_their_bind_groups(ctx: GpuContext, specs:
     assert not rt._res.pool
 
 
+def test_growing_buffers_come_back_from_the_pool(ctx: GpuContext, specs: list[Any]) -> None:
+    """Temporaries one element longer at each step (attention over a growing KV cache) get a
+    capacity rounded up to a quarter of their power of two: most steps reuse the pooled buffers and
+    their bind groups, and a view past the size asked for is still an error."""
+    from runtime.gpu_buffers import capacity_of
+
+    assert [capacity_of(n) for n in (1, 64, 65, 100, 129, 1000, 4097)] == [4, 64, 80, 112, 160, 1024, 5120]
+    rt = GpuRuntime(specs, ctx)
+    host = Host(rt)
+    addresses = set()
+    for step in range(40, 64):
+        a_address, a = host.owned(step, np.float32)
+        b_address, b = host.owned(step, np.float32)
+        addresses |= {a_address, b_address}
+        host.access("f32", a, 1)
+        a[:] = step
+        host.launch(1, step, ("f32", a), ("f32", b))
+        host.access("f32", b, 0)
+        np.testing.assert_array_equal(b, np.full(step, step))
+        host.f["charl_gpu_free"](a_address)
+        host.f["charl_gpu_free"](b_address)
+    rt.check()
+    # 160..252 bytes: capacities 160, 192, 224 and 256 (four pairs of buffers), instead of 24 pairs
+    assert len(addresses) == 8 and len(rt._states[1].groups) <= 8
+    address, small = host.owned(36, np.float32)  # size 144 bytes, capacity 160
+    beyond = np.ctypeslib.as_array((ctypes.c_float * 40).from_address(address))
+    host.launch(1, 36, ("f32", beyond), ("f32", small))
+    with pytest.raises(GpuError, match="reaches bytes"):
+        rt.check()
+
+
 def test_no_adapter_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without an adapter nothing fails at import or construction; first use says why."""
     import wgpu
