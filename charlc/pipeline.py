@@ -69,7 +69,7 @@ STAGE_PASSES: Mapping[tuple[str, Stage], tuple[str, ...]] = MappingProxyType(
         ("cpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
         ("cpu", Stage.LINALG): ("charl-quantize", "convert-charl-to-linalg", "linalg-fuse-elementwise"),
         ("cpu", Stage.BUFFERS): ("charl-bufferize", "charl-plan-memory"),
-        ("cpu", Stage.LOOPS): ("convert-linalg-to-loops", "charl-parallelize-loops"),
+        ("cpu", Stage.LOOPS): ("convert-linalg-to-loops", "charl-fuse-loops", "charl-parallelize-loops"),
         ("cpu", Stage.TARGET): ("convert-to-llvm",),
         ("gpu", Stage.CHARL): (),
         ("gpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),

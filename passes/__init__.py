@@ -25,6 +25,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
 
     from passes.charl_autodiff import CharlAutodiffPass
     from passes.charl_bufferize import CharlBufferizePass
+    from passes.charl_fuse_loops import CharlFuseLoopsPass
     from passes.charl_inline import CharlInlinePass
     from passes.charl_parallelize_loops import CharlParallelizeLoopsPass
     from passes.charl_plan_memory import CharlPlanMemoryPass
@@ -45,6 +46,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
         CharlBufferizePass,
         CharlPlanMemoryPass,
         ConvertLinalgToLoopsPass,
+        CharlFuseLoopsPass,
         CharlParallelizeLoopsPass,
         ConvertLinalgToGpuPass,
         ConvertToLlvmPass,

@@ -252,7 +252,7 @@ def test_cpu_stage_table() -> None:
         Stage.CHARL_OPT: ("charl-autodiff", "canonicalize", "cse", "dce"),
         Stage.LINALG: ("charl-quantize", "convert-charl-to-linalg", "linalg-fuse-elementwise"),
         Stage.BUFFERS: ("charl-bufferize", "charl-plan-memory"),
-        Stage.LOOPS: ("convert-linalg-to-loops", "charl-parallelize-loops"),
+        Stage.LOOPS: ("convert-linalg-to-loops", "charl-fuse-loops", "charl-parallelize-loops"),
         Stage.TARGET: ("convert-to-llvm",),
     }
     assert all(name in passes.available_passes() for names in cpu.values() for name in names)
