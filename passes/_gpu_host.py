@@ -86,13 +86,14 @@ def copy_as_generic(op: memref.CopyOp) -> GenericOp:
     return generic
 
 
-def launch(table: KernelTable, op: Operation, workgroup_size: int) -> None:
-    """Replaces the linalg op (or `memref.copy`) `op` of a host function by its kernel's launch."""
+def launch(table: KernelTable, op: Operation, workgroup_size: int, epilogue: GenericOp | None = None) -> None:
+    """Replaces the linalg op (or `memref.copy`) `op` of a host function by its kernel's launch;
+    `epilogue` (`_gpu_reduce.epilogue_of(op)`), computed by the same kernel, is erased too."""
     if isinstance(op, memref.CopyOp):
         op = copy_as_generic(op)
     view = structured_view(op)
     take: Captured = captured(op)
-    number = table.kernel(op, take, workgroup_size)
+    number = table.kernel(op, take, workgroup_size, epilogue)
     module = table.module
     b = Builder(InsertPoint.before(op))
     for m in take.memrefs:
@@ -111,6 +112,8 @@ def launch(table: KernelTable, op: Operation, workgroup_size: int) -> None:
     wide = b.insert(arith.IndexCastOp(count, i64)).result
     declare_call(b, module, "charl_gpu_launch", [kernel, wide])
     Rewriter.erase_op(op)
+    if epilogue is not None:
+        Rewriter.erase_op(epilogue)
 
 
 def _touched(op: Operation) -> list[tuple[SSAValue, bool]]:

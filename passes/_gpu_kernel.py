@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     i32,
 )
+from xdsl.dialects.linalg.ops import GenericOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
 
@@ -138,9 +139,10 @@ class KernelTable:
         self.kernels = gpu.ModuleOp(StringAttr(KERNEL_MODULE), body)  # type: ignore[arg-type]
         self.module.body.block.add_op(self.kernels)
 
-    def kernel(self, op: Operation, take: Captured, workgroup_size: int) -> int:
-        """The number of the kernel computing `op` (a linalg op on memrefs) on `take`."""
-        fn = _build(op, take, workgroup_size)
+    def kernel(self, op: Operation, take: Captured, workgroup_size: int, epilogue: GenericOp | None = None) -> int:
+        """The number of the kernel computing `op` (a linalg op on memrefs) on `take`, followed by
+        `epilogue` (`reduce.epilogue_of(op)`) on each output element."""
+        fn = _build(op, take, workgroup_size, epilogue)
         key = str(fn)  # printed whole (one value numbering), before it gets its own name
         signature = str(fn.function_type)
         if (signature, key) in self.known:
@@ -153,8 +155,8 @@ class KernelTable:
         return number
 
 
-def _build(op: Operation, take: Captured, workgroup_size: int) -> gpu.FuncOp:
-    """`gpu.func @k(memrefs..., scalars..., count: index) kernel` computing `op`."""
+def _build(op: Operation, take: Captured, workgroup_size: int, epilogue: GenericOp | None) -> gpu.FuncOp:
+    """`gpu.func @k(memrefs..., scalars..., count: index) kernel` computing `op` (then `epilogue`)."""
     inputs = [v.type for v in take.memrefs] + [scalar_type(v.type) for v in take.scalars] + [IndexType()]
     block = Block(arg_types=inputs)
     fn = gpu.FuncOp("k", FunctionType.from_lists(inputs, []), Region(block), kernel=True)
@@ -198,7 +200,7 @@ def _build(op: Operation, take: Captured, workgroup_size: int) -> gpu.FuncOp:
     found = reduce.templated(view)
     if found is not None:
         reduce.mark(fn.attributes, found[0])
-        reduce.ReduceNest(view, *found, linear).emit()
+        reduce.ReduceNest(view, *found, linear, epilogue).emit()
     elif vector.templated(view):
         vector.mark(fn.attributes)
         vector.VectorNest(view, linear).emit()

@@ -44,9 +44,10 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
+from xdsl.dialects.linalg.attrs import IteratorType
 from xdsl.dialects.linalg.ops import GenericOp, YieldOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
-from xdsl.ir.affine import AffineDimExpr
+from xdsl.ir.affine import AffineDimExpr, AffineMap
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from passes._loops_emit import Env, NestEmitter
@@ -149,6 +150,54 @@ def absorb_fill(op: Operation, value: FloatAttr | IntegerAttr) -> bool:
     return True
 
 
+def epilogue_of(op: Operation) -> GenericOp | None:
+    """The op right after templated reduction `op` (constants aside) that the reduction's kernel can apply to each
+    output element as lane 0 stores it, else None: an all-parallel generic that reads and writes
+    only the reduction's output, in place, element by element (identity maps, a body of `arith`
+    and `math` ops on its arguments and constants), such as the scale `absmax / 127` of the
+    activations' quantization."""
+    after = op.next_op
+    while isinstance(after, arith.ConstantOp):
+        after = after.next_op
+    if not isinstance(op, GenericOp) or not isinstance(after, GenericOp) or len(op.outputs) != 1:
+        return None
+    out = op.outputs[0]
+    if list(after.inputs) != [out] or list(after.outputs) != [out] or after.library_call is not None:
+        return None
+    if any(m.data != AffineMap.identity(m.data.num_dims) for m in after.indexing_maps) or _has_reductions(after):
+        return None
+    if is_qgemm(op) or templated(structured_view(op)) is None:
+        return None
+    inside = set(after.body.block.args) | {r for o in after.body.block.ops for r in o.results}
+    for o in after.body.block.ops:
+        if not (o.name.startswith(("arith.", "math.")) or isinstance(o, YieldOp)) or o.regions:
+            return None
+        if any(v not in inside and not isinstance(v.owner, arith.ConstantOp) for v in o.operands):
+            return None
+    return after
+
+
+def _has_reductions(op: GenericOp) -> bool:
+    """Whether `op` has reduction loops."""
+    return any(t.data != IteratorType.PARALLEL for t in op.iterator_types)
+
+
+def _apply(b: Builder, epilogue: GenericOp, value: SSAValue) -> SSAValue:
+    """`epilogue`'s body on `value` (its input's and its output's element: the same buffer)."""
+    block = epilogue.body.block
+    mapper: dict[SSAValue, SSAValue] = {block.args[0]: value, block.args[1]: value}
+    for o in block.ops:
+        if isinstance(o, YieldOp):
+            return mapper.get(o.operands[0], o.operands[0])
+        for v in o.operands:
+            if v not in mapper and isinstance(v.owner, arith.ConstantOp):
+                mapper[v] = b.insert(v.owner.clone()).result
+        clone = b.insert(o.clone(value_mapper=mapper))
+        for old, new in zip(o.results, clone.results, strict=True):
+            mapper[old] = new
+    raise AssertionError("a linalg.generic body ends with linalg.yield")
+
+
 def mark(attributes: dict[str, Attribute], combine: Operation) -> None:
     """The attributes that tell the WGSL printer to print the reduction template."""
     attributes["charl.template"] = StringAttr("reduce")
@@ -195,9 +244,11 @@ def split(nest: NestEmitter, b: Builder, linear: SSAValue, loops: list[int]) -> 
 class ReduceNest(NestEmitter):
     """Replaces the op (inside a kernel's guard) by the body of the reduction template."""
 
-    def __init__(self, view: Structured, combine: Operation, acc_at: int, linear: SSAValue) -> None:
+    def __init__(
+        self, view: Structured, combine: Operation, acc_at: int, linear: SSAValue, epilogue: GenericOp | None = None
+    ) -> None:
         super().__init__(view, general_plan(view))
-        self.combine, self.acc_at, self.linear = combine, acc_at, linear
+        self.combine, self.acc_at, self.linear, self.epilogue = combine, acc_at, linear, epilogue
         self.parallel = [lvl.dim for lvl in self.plan.levels if not view.reductions[lvl.dim]]
         self.reduced = [lvl.dim for lvl in self.plan.levels if view.reductions[lvl.dim]]
 
@@ -274,7 +325,8 @@ class ReduceNest(NestEmitter):
         return fill
 
     def _store(self, b: Builder, red: SSAValue, env: Env) -> None:
-        """Lane 0: `out[o] = combine(red[0], out[o])` (`out[o]` the absorbed fill's `INIT` when set)."""
+        """Lane 0: `out[o] = combine(red[0], out[o])` (`out[o]` the absorbed fill's `INIT` when set),
+        passed through the absorbed epilogue's body when there is one."""
         out = self.view.outputs[0]
         total = b.insert(memref.LoadOp.get(red, [self.const(0)])).res
         where = self._indices(b, self.view.output_map(0), env)
@@ -283,7 +335,10 @@ class ReduceNest(NestEmitter):
             start = b.insert(arith.ConstantOp(init)).result
         else:
             start = b.insert(memref.LoadOp.get(out, where)).res
-        b.insert(memref.StoreOp.get(self._combined(b, total, start), out, where))
+        value = self._combined(b, total, start)
+        if self.epilogue is not None:
+            value = _apply(b, self.epilogue, value)
+        b.insert(memref.StoreOp.get(value, out, where))
 
     @staticmethod
     def _if(b: Builder, cond: SSAValue, fill: Callable[[Builder], None]) -> None:

@@ -47,7 +47,8 @@ class ConvertLinalgToGpuPass(ModulePass):
     calls that stage the kernel's arguments and dispatch it. Equal kernels are made once. Host code
     that reads or writes a buffer directly first calls `@charl_gpu_access_<T>`. The fill of a
     matmul's, an integer matmul's or a templated reduction's output right before it is absorbed into
-    its kernel.
+    its kernel, and so is an in-place elementwise op right after a templated reduction on its output
+    alone (`_gpu_reduce.epilogue_of`).
 
     Requires: buffer semantics (the `buffers` stage). Guarantees: no linalg op and no
     `memref.copy` remains in host functions; kernels hold only gpu, scf, arith, math and memref
@@ -67,5 +68,9 @@ class ConvertLinalgToGpuPass(ModulePass):
         for fn in functions:
             _absorb_fills(fn)
             guard_host_accesses(op, fn)
-            for target in [o for o in fn.walk() if is_lowered_here(o) or isinstance(o, memref.CopyOp)]:
-                launch(table, target, self.workgroup_size)
+            targets = [o for o in fn.walk() if is_lowered_here(o) or isinstance(o, memref.CopyOp)]
+            epilogues = {t: e for t in targets if (e := _gpu_reduce.epilogue_of(t)) is not None}
+            absorbed = set(epilogues.values())
+            for target in targets:
+                if target not in absorbed:
+                    launch(table, target, self.workgroup_size, epilogues.get(target))
