@@ -112,44 +112,49 @@ def mark(attributes: dict[str, object], tiles: Tiles, overwrite: bool) -> None:
         attributes[OVERWRITE] = UnitAttr()
 
 
-def _c(b: Builder, n: int) -> SSAValue:
+def index_constant(b: Builder, n: int) -> SSAValue:
+    """`arith.constant n : index`."""
     return b.insert(arith.ConstantOp.from_int_and_width(n, IndexType())).result
 
 
-def _dim(b: Builder, v: SSAValue, d: int) -> SSAValue:
+def dim_size(b: Builder, v: SSAValue, d: int) -> SSAValue:
+    """Dimension `d` of memref `v` (`index`): a constant where static, else `memref.dim`."""
     size = v.type.get_shape()[d]  # type: ignore[union-attr]
     if size != DYNAMIC_INDEX:
-        return _c(b, size)
-    return b.insert(memref.DimOp.from_source_and_index(v, _c(b, d))).result
+        return index_constant(b, size)
+    return b.insert(memref.DimOp.from_source_and_index(v, index_constant(b, d))).result
 
 
-def _ceil_div(b: Builder, x: SSAValue, n: int) -> SSAValue:
-    return b.insert(arith.DivUIOp(b.insert(arith.AddiOp(x, _c(b, n - 1))).result, _c(b, n))).result
+def ceil_div(b: Builder, x: SSAValue, n: int) -> SSAValue:
+    """`(x + n - 1) / n` (`index`)."""
+    return b.insert(
+        arith.DivUIOp(b.insert(arith.AddiOp(x, index_constant(b, n - 1))).result, index_constant(b, n))
+    ).result
 
 
 def invocations(b: Builder, op: MatmulOp, tiles: Tiles) -> SSAValue:
     """Host side: 256 invocations per tile of C."""
     c = op.outputs[0]
-    rows, cols = _ceil_div(b, _dim(b, c, 0), tiles.bm), _ceil_div(b, _dim(b, c, 1), tiles.bn)
-    return b.insert(arith.MuliOp(b.insert(arith.MuliOp(rows, cols)).result, _c(b, THREADS))).result
+    rows, cols = ceil_div(b, dim_size(b, c, 0), tiles.bm), ceil_div(b, dim_size(b, c, 1), tiles.bn)
+    return b.insert(arith.MuliOp(b.insert(arith.MuliOp(rows, cols)).result, index_constant(b, THREADS))).result
 
 
 def body(b: Builder, a: SSAValue, w: SSAValue, c: SSAValue, linear: SSAValue, tiles: Tiles, overwrite: bool) -> None:
     """Kernel side: the lane's `tm x tn` block of C, each element `C += sum_k A[row, k] B[k, col]`
     (`C = ...` when `overwrite`)."""
     t = tiles
-    m, n, k = _dim(b, c, 0), _dim(b, c, 1), _dim(b, a, 1)
-    wg = b.insert(arith.DivUIOp(linear, _c(b, THREADS))).result
-    lane = b.insert(arith.RemUIOp(linear, _c(b, THREADS))).result
-    tiles_n = _ceil_div(b, n, t.bn)
-    row0 = b.insert(arith.MuliOp(b.insert(arith.DivUIOp(wg, tiles_n)).result, _c(b, t.bm))).result
-    col0 = b.insert(arith.MuliOp(b.insert(arith.RemUIOp(wg, tiles_n)).result, _c(b, t.bn))).result
-    across = _c(b, t.bn // t.tn)
+    m, n, k = dim_size(b, c, 0), dim_size(b, c, 1), dim_size(b, a, 1)
+    wg = b.insert(arith.DivUIOp(linear, index_constant(b, THREADS))).result
+    lane = b.insert(arith.RemUIOp(linear, index_constant(b, THREADS))).result
+    tiles_n = ceil_div(b, n, t.bn)
+    row0 = b.insert(arith.MuliOp(b.insert(arith.DivUIOp(wg, tiles_n)).result, index_constant(b, t.bm))).result
+    col0 = b.insert(arith.MuliOp(b.insert(arith.RemUIOp(wg, tiles_n)).result, index_constant(b, t.bn))).result
+    across = index_constant(b, t.bn // t.tn)
     tx = b.insert(arith.RemUIOp(lane, across)).result
     ty = b.insert(arith.DivUIOp(lane, across)).result
-    first_row = b.insert(arith.AddiOp(row0, b.insert(arith.MuliOp(ty, _c(b, t.tm))).result)).result
-    first_col = b.insert(arith.AddiOp(col0, b.insert(arith.MuliOp(tx, _c(b, t.tn))).result)).result
-    zero, one = _c(b, 0), _c(b, 1)
+    first_row = b.insert(arith.AddiOp(row0, b.insert(arith.MuliOp(ty, index_constant(b, t.tm))).result)).result
+    first_col = b.insert(arith.AddiOp(col0, b.insert(arith.MuliOp(tx, index_constant(b, t.tn))).result)).result
+    zero, one = index_constant(b, 0), index_constant(b, 1)
 
     def element(inner: Builder, row: SSAValue, col: SSAValue) -> None:
         if overwrite:
@@ -180,6 +185,6 @@ def body(b: Builder, a: SSAValue, w: SSAValue, c: SSAValue, linear: SSAValue, ti
     col = cb.insert(arith.AddiOp(first_col, cols.args[0])).result
     within(cb, col, n, lambda ib: element(ib, row, col))
     cb.insert(scf.YieldOp())
-    within(rb, row, m, lambda ib: ib.insert(scf.ForOp(zero, _c(ib, t.tn), one, [], cols)))
+    within(rb, row, m, lambda ib: ib.insert(scf.ForOp(zero, index_constant(ib, t.tn), one, [], cols)))
     rb.insert(scf.YieldOp())
-    b.insert(scf.ForOp(zero, _c(b, t.tm), one, [], rows))
+    b.insert(scf.ForOp(zero, index_constant(b, t.tm), one, [], rows))

@@ -24,7 +24,6 @@ from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     FloatAttr,
-    IndexType,
     IntegerAttr,
     MemRefType,
     StringAttr,
@@ -36,6 +35,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
 
+from passes._gpu_matmul import ceil_div, dim_size, index_constant
 from passes._qgemm import operands
 
 LANES = 256
@@ -84,27 +84,12 @@ def mark(attributes: dict[str, Attribute], group: int, overwrite: bool) -> None:
         attributes[OVERWRITE] = UnitAttr()
 
 
-def _c(b: Builder, n: int) -> SSAValue:
-    return b.insert(arith.ConstantOp.from_int_and_width(n, IndexType())).result
-
-
-def _dims(b: Builder, y: SSAValue) -> tuple[SSAValue, SSAValue]:
-    """M and N of y (`index`), measured where dynamic."""
-    shape = y.type.get_shape()  # type: ignore[attr-defined]
-    return tuple(  # type: ignore[return-value]
-        _c(b, size) if size != DYNAMIC_INDEX else b.insert(memref.DimOp.from_source_and_index(y, _c(b, d))).result
-        for d, size in enumerate(shape)
-    )
-
-
-def _blocks(b: Builder, n: SSAValue) -> SSAValue:
-    return b.insert(arith.DivUIOp(b.insert(arith.AddiOp(n, _c(b, BLOCK - 1))).result, _c(b, BLOCK))).result
-
-
 def invocations(b: Builder, op: Operation) -> SSAValue:
     """Host side: 256 invocations per row of y and block of 32 columns."""
-    m, n = _dims(b, op.operands[-1])
-    return b.insert(arith.MuliOp(b.insert(arith.MuliOp(m, _blocks(b, n))).result, _c(b, LANES))).result
+    y = op.operands[-1]
+    m, n = dim_size(b, y, 0), dim_size(b, y, 1)
+    blocks = b.insert(arith.MuliOp(m, ceil_div(b, n, BLOCK))).result
+    return b.insert(arith.MuliOp(blocks, index_constant(b, LANES))).result
 
 
 def body(b: Builder, generic: Operation, linear: SSAValue, overwrite: bool) -> SSAValue:
@@ -112,14 +97,14 @@ def body(b: Builder, generic: Operation, linear: SSAValue, overwrite: bool) -> S
     in a block); returns the linear index `m * N + n` of the output element it computes there, for
     the nest emitter."""
     y = generic.operands[-1]
-    _, n_cols = _dims(b, y)
-    wg = b.insert(arith.DivUIOp(linear, _c(b, LANES))).result
-    lane = b.insert(arith.RemUIOp(linear, _c(b, LANES))).result
-    blocks = _blocks(b, n_cols)
+    n_cols = dim_size(b, y, 1)
+    wg = b.insert(arith.DivUIOp(linear, index_constant(b, LANES))).result
+    lane = b.insert(arith.RemUIOp(linear, index_constant(b, LANES))).result
+    blocks = ceil_div(b, n_cols, BLOCK)
     m = b.insert(arith.DivUIOp(wg, blocks)).result
-    col0 = b.insert(arith.MuliOp(b.insert(arith.RemUIOp(wg, blocks)).result, _c(b, BLOCK))).result
+    col0 = b.insert(arith.MuliOp(b.insert(arith.RemUIOp(wg, blocks)).result, index_constant(b, BLOCK))).result
     n = b.insert(arith.AddiOp(col0, lane)).result
-    in_block = b.insert(arith.CmpiOp(lane, _c(b, BLOCK), "ult")).result
+    in_block = b.insert(arith.CmpiOp(lane, index_constant(b, BLOCK), "ult")).result
     in_cols = b.insert(arith.CmpiOp(n, n_cols, "ult")).result
     ok = b.insert(arith.AndIOp(in_block, in_cols)).result
     then = Block()

@@ -25,7 +25,8 @@ Two loops fuse when
   both, and indexed by the loop's own induction variable in its first dimension on every access in
   either loop (row `r` of the second loop reads what row `r` of the first wrote, and nothing of
   other rows);
-- every other pair of buffers, one written, provably does not overlap: different allocations, or
+- every other pair of buffers, one written, provably does not overlap: the memory plan's alias
+  analysis (`_plan_alias.points_to`) finds no allocation both may point to, or they are
   `memref.view`s of one arena at constant, disjoint byte ranges (the memory plan may give two
   buffers with disjoint lifetimes the same bytes, which fusion would make overlap in time).
 The fused loop keeps `charl.parallel` when both had it. Chains fuse pairwise, first to last.
@@ -39,23 +40,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, memref, scf
-from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp
-from xdsl.ir import Block, BlockArgument, Operation, SSAValue
+from xdsl.dialects import arith, func, memref, scf
+from xdsl.dialects.builtin import FixedBitwidthType, IntegerAttr, MemRefType, ModuleOp
+from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
+
+from passes._plan_alias import OTHER, VIEWS, PointsTo, points_to
 
 PARALLEL = "charl.parallel"
 
-_VIEWS = (
-    memref.ViewOp,
-    memref.SubviewOp,
-    memref.CastOp,
-    memref.ReinterpretCastOp,
-    memref.ExpandShapeOp,
-    memref.CollapseShapeOp,
-)
-"""Ops whose result is a view of their first operand's memory."""
-_MOVABLE = (*_VIEWS, memref.AllocOp, memref.AllocaOp, memref.DimOp)
+_MOVABLE = (*VIEWS, memref.AllocOp, memref.AllocaOp, memref.DimOp)
 """Ops (besides pure `arith`) that may move from between two loops to before the first."""
 _BODY_DIALECTS = ("scf.", "arith.", "math.")
 
@@ -103,39 +97,31 @@ def _accesses(loop: scf.ForOp) -> list[_Access]:
     return found
 
 
-def _root(v: SSAValue) -> tuple[SSAValue, int | None, int | None]:
-    """The allocation (or argument) `v` views, and the constant byte range `v` covers in it when `v`
-    is a `memref.view` of it at a constant offset with a static shape (else None, None)."""
-    owner = v.owner
-    if isinstance(owner, memref.ViewOp):
-        base, _, _ = _root(owner.source)
-        offset, t = owner.byte_shift.owner, v.type
-        if (
-            isinstance(offset, arith.ConstantOp)
-            and isinstance(offset.value, IntegerAttr)
-            and isinstance(t, MemRefType)
-            and t.has_static_shape()
-        ):
-            start = offset.value.value.data
-            width = t.element_type.bitwidth // 8 if hasattr(t.element_type, "bitwidth") else 0
-            if width:
-                return base, start, start + t.element_count() * width
-        return base, None, None
-    if isinstance(owner, _VIEWS):
-        return _root(owner.operands[0])[0], None, None
-    return v, None, None
+def _arena_range(v: SSAValue) -> tuple[SSAValue, int, int] | None:
+    """The buffer and the constant byte range `v` covers in it, when `v` is a `memref.view` at a
+    constant offset with a static shape (the memory plan's views of its arena), else None."""
+    view = v.owner
+    if not isinstance(view, memref.ViewOp):
+        return None
+    offset, t = view.byte_shift.owner, v.type
+    if not (isinstance(offset, arith.ConstantOp) and isinstance(offset.value, IntegerAttr)):
+        return None
+    if not (isinstance(t, MemRefType) and t.has_static_shape() and isinstance(t.element_type, FixedBitwidthType)):
+        return None
+    start = offset.value.value.data
+    return view.source, start, start + t.element_count() * t.element_type.size
 
 
-def _disjoint(a: SSAValue, b: SSAValue) -> bool:
-    """Whether buffers `a` and `b` (distinct values) provably do not overlap."""
-    ra, lo_a, hi_a = _root(a)
-    rb, lo_b, hi_b = _root(b)
-    if ra is not rb:
-        # distinct allocations; two function arguments might be one array passed twice
-        return not (isinstance(ra, BlockArgument) and isinstance(rb, BlockArgument))
-    if lo_a is None or lo_b is None or hi_a is None or hi_b is None:
+def _disjoint(a: SSAValue, b: SSAValue, sites: PointsTo) -> bool:
+    """Whether buffers `a` and `b` (distinct values) provably do not overlap: they may point to no
+    common allocation (`_plan_alias`: memory the function did not allocate may be anything), or are
+    views of one buffer at constant, disjoint byte ranges."""
+    if not sites.get(a, {OTHER}) & sites.get(b, {OTHER}):
+        return True
+    ra, rb = _arena_range(a), _arena_range(b)
+    if ra is None or rb is None or ra[0] is not rb[0]:
         return False
-    return hi_a <= lo_b or hi_b <= lo_a
+    return ra[2] <= rb[1] or rb[2] <= ra[1]
 
 
 def _inside(v: SSAValue, loop: scf.ForOp) -> bool:
@@ -148,7 +134,7 @@ def _inside(v: SSAValue, loop: scf.ForOp) -> bool:
     return False
 
 
-def _legal(first: scf.ForOp, second: scf.ForOp) -> bool:
+def _legal(first: scf.ForOp, second: scf.ForOp, sites: PointsTo) -> bool:
     if first.results or second.results or first.iter_args or second.iter_args:
         return False
     if not (_same(first.lb, second.lb) and _same(first.ub, second.ub) and _same(first.step, second.step)):
@@ -166,7 +152,7 @@ def _legal(first: scf.ForOp, second: scf.ForOp) -> bool:
                     return False
                 if not all(x.row for x in (*one, *two) if x.memref is shared):
                     return False
-            elif not _disjoint(a.memref, b.memref):
+            elif not _disjoint(a.memref, b.memref, sites):
                 return False
     return True
 
@@ -188,8 +174,9 @@ def _fuse(first: scf.ForOp, second: scf.ForOp, between: list[Operation]) -> None
     second.erase()
 
 
-def fuse_block(block: Block) -> int:
-    """Fuses the loops of `block` (not of nested blocks) pairwise, first to last; the count."""
+def fuse_block(block: Block, sites: PointsTo) -> int:
+    """Fuses the loops of `block` (not of nested blocks) pairwise, first to last, `sites` the
+    function's `points_to`; the count."""
     fused = 0
     ops = list(block.ops)
     i = 0
@@ -203,7 +190,7 @@ def fuse_block(block: Block) -> int:
         while j < len(ops) and not isinstance(ops[j], scf.ForOp) and _movable(ops[j]):
             between.append(ops[j])
             j += 1
-        if j < len(ops) and isinstance(ops[j], scf.ForOp) and _legal(first, ops[j]):
+        if j < len(ops) and isinstance(ops[j], scf.ForOp) and _legal(first, ops[j], sites):
             _fuse(first, ops[j], between)
             fused += 1
             ops = list(block.ops)
@@ -225,6 +212,7 @@ class CharlFuseLoopsPass(ModulePass):
     name = "charl-fuse-loops"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        blocks = [b for o in op.walk() for r in o.regions for b in r.blocks]
-        for block in blocks:
-            fuse_block(block)
+        for fn in [f for f in op.ops if isinstance(f, func.FuncOp) and f.body.blocks]:
+            sites = points_to(fn)  # fusing moves ops but changes no memref's flow
+            for block in [b for o in fn.walk() for r in o.regions for b in r.blocks]:
+                fuse_block(block, sites)
