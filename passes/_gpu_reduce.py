@@ -44,12 +44,12 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
-from xdsl.dialects.linalg.attrs import IteratorType
 from xdsl.dialects.linalg.ops import GenericOp, YieldOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 from xdsl.rewriter import InsertPoint, Rewriter
 
+from passes._fuse_generic import is_parallel
 from passes._loops_emit import Env, NestEmitter
 from passes._loops_plan import general_plan
 from passes._loops_structure import Structured, loop_bound_sources, structured_view
@@ -164,7 +164,7 @@ def epilogue_of(op: Operation) -> GenericOp | None:
     out = op.outputs[0]
     if list(after.inputs) != [out] or list(after.outputs) != [out] or after.library_call is not None:
         return None
-    if any(m.data != AffineMap.identity(m.data.num_dims) for m in after.indexing_maps) or _has_reductions(after):
+    if any(m.data != AffineMap.identity(m.data.num_dims) for m in after.indexing_maps) or not is_parallel(after):
         return None
     if is_qgemm(op) or templated(structured_view(op)) is None:
         return None
@@ -175,11 +175,6 @@ def epilogue_of(op: Operation) -> GenericOp | None:
         if any(v not in inside and not isinstance(v.owner, arith.ConstantOp) for v in o.operands):
             return None
     return after
-
-
-def _has_reductions(op: GenericOp) -> bool:
-    """Whether `op` has reduction loops."""
-    return any(t.data != IteratorType.PARALLEL for t in op.iterator_types)
 
 
 def _apply(b: Builder, epilogue: GenericOp, value: SSAValue) -> SSAValue:
