@@ -95,13 +95,19 @@ def templated(op: Operation) -> Tiles | None:
 OVERWRITE = "charl.overwrite"
 
 
-def absorb_fill(op: Operation, value: FloatAttr | IntegerAttr) -> bool:
-    """Whether `op` is a templated matmul that takes over a fill of its C with `value`: only 0.0,
-    marking `op` to overwrite C (`OVERWRITE`)."""
-    if templated(op) is None or not isinstance(value, FloatAttr) or value.value.data != 0.0:
+def overwrite_on_zero(op: Operation, value: FloatAttr | IntegerAttr) -> bool:
+    """Marks `op` to store its output instead of adding to it (`OVERWRITE`) when the fill it takes
+    over stores 0.0; whether it did (the matmul and integer matmul templates absorb only those)."""
+    if not isinstance(value, FloatAttr) or value.value.data != 0.0:
         return False
     op.attributes[OVERWRITE] = UnitAttr()
     return True
+
+
+def absorb_fill(op: Operation, value: FloatAttr | IntegerAttr) -> bool:
+    """Whether `op` is a templated matmul that takes over a fill of its C with `value`: only 0.0,
+    marking `op` to overwrite C (`overwrite_on_zero`)."""
+    return templated(op) is not None and overwrite_on_zero(op, value)
 
 
 def mark(attributes: dict[str, object], tiles: Tiles, overwrite: bool) -> None:

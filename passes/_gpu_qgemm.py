@@ -35,14 +35,13 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
 
-from passes._gpu_matmul import ceil_div, dim_size, index_constant
+from passes._gpu_matmul import OVERWRITE, ceil_div, dim_size, index_constant, overwrite_on_zero
 from passes._qgemm import operands
 
 LANES = 256
 """Invocations per workgroup."""
 BLOCK = 32
 """Adjacent columns of y per workgroup."""
-OVERWRITE = "charl.overwrite"
 RUN_TIME = -1
 """`charl.group` of weights whose rows per scale row the kernel computes at run time."""
 
@@ -68,11 +67,8 @@ def group_of(op: Operation) -> int | None:
 
 def absorb_fill(op: Operation, value: FloatAttr | IntegerAttr) -> bool:
     """Whether `op` is a templated integer matmul that takes over a fill of its y with `value`: only
-    0.0, marking `op` to store y instead of adding to it (`OVERWRITE`)."""
-    if group_of(op) is None or not isinstance(value, FloatAttr) or value.value.data != 0.0:
-        return False
-    op.attributes[OVERWRITE] = UnitAttr()
-    return True
+    0.0, marking `op` to store y instead of adding to it (`overwrite_on_zero`)."""
+    return group_of(op) is not None and overwrite_on_zero(op, value)
 
 
 def mark(attributes: dict[str, Attribute], group: int, overwrite: bool) -> None:

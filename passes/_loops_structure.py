@@ -172,3 +172,18 @@ def fill_constant(op: Operation | None) -> FloatAttr | IntegerAttr | None:
     if isinstance(value, arith.ConstantOp) and isinstance(value.value, FloatAttr | IntegerAttr):
         return value.value
     return None
+
+
+def index_value(value: SSAValue) -> int | None:
+    """The value of an integer `arith.constant`, else None."""
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
+def defined_in(value: SSAValue, op: Operation) -> bool:
+    """Whether `value` is defined by `op` or inside it (a nested op's result or block argument)."""
+    owner = value.owner
+    definer = owner.parent_op() if isinstance(owner, Block) else owner
+    return definer is not None and op.is_ancestor(definer)

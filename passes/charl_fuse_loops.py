@@ -45,6 +45,7 @@ from xdsl.dialects.builtin import FixedBitwidthType, IntegerAttr, MemRefType, Mo
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
+from passes._loops_structure import defined_in, index_value
 from passes._plan_alias import OTHER, VIEWS, PointsTo, points_to
 
 PARALLEL = "charl.parallel"
@@ -58,9 +59,9 @@ def _same(a: SSAValue, b: SSAValue) -> bool:
     """Whether two index values are equal: one value, equal constants, or the same `memref.dim`."""
     if a is b:
         return True
+    if index_value(a) is not None:
+        return index_value(a) == index_value(b)
     x, y = a.owner, b.owner
-    if isinstance(x, arith.ConstantOp) and isinstance(y, arith.ConstantOp):
-        return x.value == y.value
     if isinstance(x, memref.DimOp) and isinstance(y, memref.DimOp):
         return x.source is y.source and _same(x.index, y.index)
     return False
@@ -124,16 +125,6 @@ def _disjoint(a: SSAValue, b: SSAValue, sites: PointsTo) -> bool:
     return ra[2] <= rb[1] or rb[2] <= ra[1]
 
 
-def _inside(v: SSAValue, loop: scf.ForOp) -> bool:
-    op = v.owner
-    parent = op.parent_op() if isinstance(op, Block) else op
-    while parent is not None:
-        if parent is loop:
-            return True
-        parent = parent.parent_op()
-    return False
-
-
 def _legal(first: scf.ForOp, second: scf.ForOp, sites: PointsTo) -> bool:
     if first.results or second.results or first.iter_args or second.iter_args:
         return False
@@ -148,7 +139,7 @@ def _legal(first: scf.ForOp, second: scf.ForOp, sites: PointsTo) -> bool:
                 continue
             if a.memref is b.memref:
                 shared = a.memref
-                if _inside(shared, first) or _inside(shared, second):
+                if defined_in(shared, first) or defined_in(shared, second):
                     return False
                 if not all(x.row for x in (*one, *two) if x.memref is shared):
                     return False

@@ -39,12 +39,12 @@ from dataclasses import dataclass
 from xdsl.builder import Builder
 from xdsl.context import Context
 from xdsl.dialects import arith, func, scf
-from xdsl.dialects.builtin import FunctionType, IndexType, IntegerAttr, ModuleOp, StringAttr, UnitAttr
+from xdsl.dialects.builtin import FunctionType, IndexType, ModuleOp, StringAttr, UnitAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint
 
-from passes._loops_structure import PARALLEL_ATTR
+from passes._loops_structure import PARALLEL_ATTR, defined_in, index_value
 
 CHUNK_ATTR = "charl.chunk"
 """On a chunk function `(lo, hi, captures...)`: calling it on `[lo, hi)` is calling it on each
@@ -93,16 +93,8 @@ class CharlParallelizeLoopsPass(ModulePass):
                 last = chunk
 
 
-def _constant(value: SSAValue) -> int | None:
-    """The value of an index constant, else None."""
-    owner = value.owner
-    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return owner.value.value.data
-    return None
-
-
 def _from_zero_by_one(loop: scf.ForOp) -> bool:
-    return _constant(loop.lb) == 0 and _constant(loop.step) == 1 and not loop.iter_args
+    return index_value(loop.lb) == 0 and index_value(loop.step) == 1 and not loop.iter_args
 
 
 def _in_parallel(op: Operation) -> bool:
@@ -117,22 +109,16 @@ def _in_parallel(op: Operation) -> bool:
     return False
 
 
-def _defined_outside(value: SSAValue, loop: Operation) -> bool:
-    owner = value.owner
-    region_op = owner.parent_op() if isinstance(owner, Block) else owner
-    return region_op is None or not loop.is_ancestor(region_op)
-
-
 def _work(loop: scf.ForOp) -> tuple[int, list[SSAValue]]:
     """The static factor and the run-time factors of the work of `loop`: its trip count times those
     of the first loop at each nested level (a trip count not known from values outside counts as 1)."""
     static, dynamic = 1, list[SSAValue]()
     current: scf.ForOp | None = loop
     while current is not None:
-        lb, ub, step = (_constant(v) for v in (current.lb, current.ub, current.step))
+        lb, ub, step = (index_value(v) for v in (current.lb, current.ub, current.step))
         if lb is not None and ub is not None and step is not None and step > 0:
             static *= max(0, -(-(ub - lb) // step))
-        elif lb == 0 and step == 1 and _defined_outside(current.ub, loop):
+        elif lb == 0 and step == 1 and not defined_in(current.ub, loop):
             dynamic.append(current.ub)
         current = next((o for o in current.body.block.ops if isinstance(o, scf.ForOp)), None)
     return static, dynamic
@@ -159,7 +145,7 @@ def _free_values(loop: scf.ForOp) -> list[SSAValue]:
     free: list[SSAValue] = []
     for inner in loop.body.walk():
         for value in inner.operands:
-            if value not in free and _defined_outside(value, loop):
+            if value not in free and not defined_in(value, loop):
                 free.append(value)
     return free
 
