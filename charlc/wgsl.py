@@ -71,18 +71,19 @@ def emit_kernel(func: gpu.FuncOp, default_number: int = 0) -> KernelSpec:
 
 
 def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpec:
-    """A kernel printed from a template (`charl.template`): `reduce` (`charlc/wgsl_reduce.py`) and
-    `vec4` (`charlc/wgsl_vector.py`) print their IR body with workgroup memory or on vectors;
+    """A kernel printed from a template (`charl.template`): `reduce` and `rows`
+    (`charlc/wgsl_reduce.py`) and `vec4` (`charlc/wgsl_vector.py`) print their IR body with
+    workgroup memory or on vectors;
     `matmul` (`charlc/wgsl_matmul.py`), its tiles in `charl.tiles`, replaces its IR body, which only
     says what it computes (and which memrefs it writes).
     The arguments and the parameter block are laid out as for any kernel, every dynamic size a
     parameter."""
     template = func.attributes["charl.template"]
-    if isinstance(template, StringAttr) and template.data in ("reduce", "vec4"):
+    if isinstance(template, StringAttr) and template.data in ("reduce", "rows", "vec4"):
         from charlc.wgsl_reduce import reduce_wgsl
         from charlc.wgsl_vector import vector_wgsl
 
-        printer = reduce_wgsl if template.data == "reduce" else vector_wgsl
+        printer = vector_wgsl if template.data == "vec4" else reduce_wgsl
         emitter, text = printer(func, number, workgroup)
         return _spec(func, number, workgroup, emitter, text)
     if isinstance(template, StringAttr) and template.data == "qgemm":

@@ -1,5 +1,7 @@
 """The WGSL of a reduction kernel (`charl.template = "reduce"`, built by `passes/_gpu_reduce.py`):
-one workgroup of `charl.lanes` invocations per output element.
+one workgroup of `charl.lanes` invocations per output element; and of a row kernel
+(`charl.template = "rows"`, `passes/_gpu_rows_kernel.py`): one workgroup per row, its reductions
+(`charl.stages`) each a tree in its own workgroup array.
 
 The kernel's IR body already holds the whole algorithm in plain ops (each lane's strided partial,
 the partials in a `memref.alloca` of memory space `"workgroup"`, the unrolled tree, lane 0's
@@ -133,8 +135,13 @@ def reduce_wgsl(func: gpu.FuncOp, number: int, workgroup: int) -> tuple[KernelEm
     emitter = ReduceEmitter(func, lanes=lanes, guard=guard_of(func))
     emitter.declare_args()
     emitter.block(func.body.blocks[0])
-    what = combiner.data if isinstance(combiner, StringAttr) else "?"
-    header = f"// kernel {number}: @{func.sym_name.data} (reduce template, {what}, {lanes} lanes per output)"
+    stages = func.attributes.get("charl.stages")
+    if isinstance(stages, IntegerAttr):
+        what = f"rows template, {stages.value.data} reductions, {lanes} lanes per row"
+    else:
+        name = combiner.data if isinstance(combiner, StringAttr) else "?"
+        what = f"reduce template, {name}, {lanes} lanes per output"
+    header = f"// kernel {number}: @{func.sym_name.data} ({what})"
     prologue = ["  let wgi: i32 = i32(wid.x + wid.y * nwg.x);", f"  let gl: i32 = wgi * {lanes}i + i32(lid);"]
     text = assemble(emitter, header, workgroup, MAIN_WORKGROUP, prologue, shared=emitter.declarations)
     return emitter, text

@@ -32,6 +32,8 @@ from xdsl.rewriter import InsertPoint
 from passes import _gpu_matmul as matmul
 from passes import _gpu_qgemm as qgemm
 from passes import _gpu_reduce as reduce
+from passes import _gpu_rows as rows
+from passes import _gpu_rows_kernel as rows_kernel
 from passes import _gpu_vector as vector
 from passes._loops_emit import Env, NestEmitter
 from passes._loops_plan import Plan, general_plan
@@ -95,10 +97,13 @@ class KernelNestEmitter(NestEmitter):
 
 def invocations(b: Builder, view: Structured) -> SSAValue:
     """The host-side invocation count: 256 per tile of a matmul template, 256 per row and 32 columns
-    of a qgemm template, 256 per output element of a reduction template, one per 4 elements of a
-    vec4 template, else the product of the parallel loops' sizes (`index`)."""
+    of a qgemm template, 256 per output element of a reduction template, a workgroup per row of a
+    row chain, one per 4 elements of a vec4 template, else the product of the parallel loops' sizes
+    (`index`)."""
     from xdsl.dialects import memref
 
+    if rows.is_carrier(view.op):
+        return rows.invocations(b, view.op)  # type: ignore[arg-type]
     tiles = matmul.templated(view.op)
     if tiles is not None:
         return matmul.invocations(b, view.op, tiles)  # type: ignore[arg-type]
@@ -175,6 +180,10 @@ def _build(op: Operation, take: Captured, workgroup_size: int, epilogue: Generic
     then = Block()
     b.insert(scf.IfOp(ok, [], Region(then)))
     b.insert(gpu.ReturnOp([]))
+    if rows.is_carrier(op):
+        rows_kernel.mark(fn.attributes, op)  # type: ignore[arg-type]
+        rows_kernel.body(then, op, mapping, linear)  # type: ignore[arg-type]
+        return fn
     tiles = matmul.templated(op)
     if tiles is not None:
         overwrite = matmul.OVERWRITE in op.attributes
@@ -200,7 +209,7 @@ def _build(op: Operation, take: Captured, workgroup_size: int, epilogue: Generic
     found = reduce.templated(view)
     if found is not None:
         reduce.mark(fn.attributes, found[0])
-        reduce.ReduceNest(view, *found, linear, epilogue).emit()
+        reduce.ReduceNest(view, *found, linear, [] if epilogue is None else [epilogue]).emit()
     elif vector.templated(view):
         vector.mark(fn.attributes)
         vector.VectorNest(view, linear).emit()

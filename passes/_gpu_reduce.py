@@ -27,7 +27,7 @@ printer (`charlc/wgsl_reduce.py`) prints this body with a workgroup array and `w
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from xdsl.builder import Builder
 from xdsl.dialects import arith, gpu, memref, scf
@@ -152,29 +152,35 @@ def absorb_fill(op: Operation, value: FloatAttr | IntegerAttr) -> bool:
 
 def epilogue_of(op: Operation) -> GenericOp | None:
     """The op right after templated reduction `op` (constants aside) that the reduction's kernel can apply to each
-    output element as lane 0 stores it, else None: an all-parallel generic that reads and writes
-    only the reduction's output, in place, element by element (identity maps, a body of `arith`
-    and `math` ops on its arguments and constants), such as the scale `absmax / 127` of the
-    activations' quantization."""
+    output element as lane 0 stores it, else None: an in-place elementwise op on the reduction's
+    output alone (`is_epilogue`), such as the scale `absmax / 127` of the activations' quantization."""
     after = op.next_op
     while isinstance(after, arith.ConstantOp):
         after = after.next_op
     if not isinstance(op, GenericOp) or not isinstance(after, GenericOp) or len(op.outputs) != 1:
         return None
-    out = op.outputs[0]
-    if list(after.inputs) != [out] or list(after.outputs) != [out] or after.library_call is not None:
+    if not is_epilogue(after, op.outputs[0]) or is_qgemm(op) or templated(structured_view(op)) is None:
         return None
-    if any(m.data != AffineMap.identity(m.data.num_dims) for m in after.indexing_maps) or not is_parallel(after):
-        return None
-    if is_qgemm(op) or templated(structured_view(op)) is None:
-        return None
+    return after
+
+
+def is_epilogue(after: Operation, out: SSAValue) -> bool:
+    """Whether `after` is an all-parallel generic that reads and writes only `out`, in place, element
+    by element (identity maps, a body of `arith` and `math` ops on its arguments and constants), so
+    that a kernel computing `out` can apply its body to each element before storing it."""
+    if not isinstance(after, GenericOp) or list(after.inputs) != [out] or list(after.outputs) != [out]:
+        return False
+    if after.library_call is not None or not is_parallel(after):
+        return False
+    if any(m.data != AffineMap.identity(m.data.num_dims) for m in after.indexing_maps):
+        return False
     inside = set(after.body.block.args) | {r for o in after.body.block.ops for r in o.results}
     for o in after.body.block.ops:
         if not (o.name.startswith(("arith.", "math.")) or isinstance(o, YieldOp)) or o.regions:
-            return None
+            return False
         if any(v not in inside and not isinstance(v.owner, arith.ConstantOp) for v in o.operands):
-            return None
-    return after
+            return False
+    return True
 
 
 def _apply(b: Builder, epilogue: GenericOp, value: SSAValue) -> SSAValue:
@@ -237,38 +243,55 @@ def split(nest: NestEmitter, b: Builder, linear: SSAValue, loops: list[int]) -> 
 
 
 class ReduceNest(NestEmitter):
-    """Replaces the op (inside a kernel's guard) by the body of the reduction template."""
+    """Replaces the op (inside a kernel's guard) by the body of the reduction template, with `lanes`
+    invocations per output element (a power of two)."""
 
     def __init__(
-        self, view: Structured, combine: Operation, acc_at: int, linear: SSAValue, epilogue: GenericOp | None = None
+        self,
+        view: Structured,
+        combine: Operation,
+        acc_at: int,
+        linear: SSAValue,
+        epilogues: Sequence[GenericOp] = (),
+        lanes: int = LANES,
     ) -> None:
         super().__init__(view, general_plan(view))
-        self.combine, self.acc_at, self.linear, self.epilogue = combine, acc_at, linear, epilogue
+        self.combine, self.acc_at, self.linear, self.epilogues = combine, acc_at, linear, list(epilogues)
+        self.lanes = lanes
         self.parallel = [lvl.dim for lvl in self.plan.levels if not view.reductions[lvl.dim]]
         self.reduced = [lvl.dim for lvl in self.plan.levels if view.reductions[lvl.dim]]
 
     def emit(self) -> None:
         b = Builder(InsertPoint.before(self.view.op))
-        lanes = self.const(LANES)
+        out, lane = self.place(b)
+        env = self._load_ready_inputs(b, Env(dims=split(self, b, out, self.parallel)))
+        red = self.tree(b, self.partial(b, env, lane), lane)
+        first = b.insert(arith.CmpiOp(lane, self.const(0), "eq")).result
+        self._if(b, first, lambda ib: self.store(ib, self.finish(ib, red, env), env))
+        Rewriter.erase_op(self.view.op)
+
+    def place(self, b: Builder) -> tuple[SSAValue, SSAValue]:
+        """The workgroup's number `o` (`id / lanes`) and the invocation's lane in it (`id % lanes`)."""
+        lanes = self.const(self.lanes)
         out = b.insert(arith.DivUIOp(self.linear, lanes)).result
         lane = b.insert(arith.RemUIOp(self.linear, lanes)).result
         out.name_hint, lane.name_hint = "o", "lane"
-        env = self._load_ready_inputs(b, Env(dims=split(self, b, out, self.parallel)))
-        partial = self._partial(b, env, lane)
-        element = partial.type
-        red = b.insert(memref.AllocaOp.get(element, shape=[LANES], memory_space=WORKGROUP)).memref
+        return out, lane
+
+    def tree(self, b: Builder, partial: SSAValue, lane: SSAValue) -> SSAValue:
+        """The lanes' partials combined in workgroup memory by an unrolled tree; the total ends in
+        element 0 of the returned array (read it after a barrier, or from lane 0)."""
+        red = b.insert(memref.AllocaOp.get(partial.type, shape=[self.lanes], memory_space=WORKGROUP)).memref
         red.name_hint = "red"
         b.insert(memref.StoreOp.get(partial, red, [lane]))
         b.insert(gpu.BarrierOp())
-        step = LANES // 2
+        step = self.lanes // 2
         while step >= 1:
             self._if(b, b.insert(arith.CmpiOp(lane, self.const(step), "ult")).result, self._level(red, lane, step))
             if step > 1:
                 b.insert(gpu.BarrierOp())
             step //= 2
-        first = b.insert(arith.CmpiOp(lane, self.const(0), "eq")).result
-        self._if(b, first, lambda ib: self._store(ib, red, env))
-        Rewriter.erase_op(self.view.op)
+        return red
 
     def _combined(self, b: Builder, value: SSAValue, acc: SSAValue) -> SSAValue:
         """`combine` with `value` in the place of `f(...)` and `acc` in the place of the accumulator."""
@@ -284,8 +307,9 @@ class ReduceNest(NestEmitter):
         assert isinstance(value, float)
         return b.insert(arith.ConstantOp(FloatAttr(value, element))).result  # type: ignore[arg-type]
 
-    def _partial(self, b: Builder, env: Env, lane: SSAValue) -> SSAValue:
-        """The lane's strided loop over the reduction range, from the combiner's identity."""
+    def partial(self, b: Builder, env: Env, lane: SSAValue) -> SSAValue:
+        """The lane's strided loop over the reduction range, from the combiner's identity (inputs
+        already in `env.loaded` are taken from there)."""
         view = self.view
         out_type = view.outputs[0].type
         assert isinstance(out_type, ShapedType)
@@ -307,7 +331,7 @@ class ReduceNest(NestEmitter):
             mapper[view.block.args[index]] = value if loaded is None else loaded
         mapper[view.block.args[len(view.inputs)]] = body.args[1]
         inner.insert(scf.YieldOp(*self._clone_body(inner, env, mapper)))
-        loop = b.insert(scf.ForOp(lane, size, self.const(LANES), [start], body))
+        loop = b.insert(scf.ForOp(lane, size, self.const(self.lanes), [start], body))
         loop.results[0].name_hint = "partial"
         return loop.results[0]
 
@@ -319,21 +343,25 @@ class ReduceNest(NestEmitter):
 
         return fill
 
-    def _store(self, b: Builder, red: SSAValue, env: Env) -> None:
-        """Lane 0: `out[o] = combine(red[0], out[o])` (`out[o]` the absorbed fill's `INIT` when set),
-        passed through the absorbed epilogue's body when there is one."""
-        out = self.view.outputs[0]
+    def finish(self, b: Builder, red: SSAValue, env: Env) -> SSAValue:
+        """`combine(red[0], out[o])` (`out[o]` the absorbed fill's `INIT` when set) passed through
+        the absorbed epilogues' bodies: the value to store."""
         total = b.insert(memref.LoadOp.get(red, [self.const(0)])).res
-        where = self._indices(b, self.view.output_map(0), env)
         init = self.view.op.attributes.get(INIT)
         if isinstance(init, FloatAttr | IntegerAttr):
             start = b.insert(arith.ConstantOp(init)).result
         else:
-            start = b.insert(memref.LoadOp.get(out, where)).res
+            where = self._indices(b, self.view.output_map(0), env)
+            start = b.insert(memref.LoadOp.get(self.view.outputs[0], where)).res
         value = self._combined(b, total, start)
-        if self.epilogue is not None:
-            value = _apply(b, self.epilogue, value)
-        b.insert(memref.StoreOp.get(value, out, where))
+        for epilogue in self.epilogues:
+            value = _apply(b, epilogue, value)
+        return value
+
+    def store(self, b: Builder, value: SSAValue, env: Env) -> None:
+        """`out[o] = value`."""
+        out = self.view.outputs[0]
+        b.insert(memref.StoreOp.get(value, out, self._indices(b, self.view.output_map(0), env)))
 
     @staticmethod
     def _if(b: Builder, cond: SSAValue, fill: Callable[[Builder], None]) -> None:

@@ -16,7 +16,7 @@ from xdsl.dialects.linalg.ops import FillOp, GenericOp, MatmulOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from passes import _gpu_matmul, _gpu_qgemm, _gpu_reduce
+from passes import _gpu_matmul, _gpu_qgemm, _gpu_reduce, _gpu_rows
 from passes._gpu_host import guard_host_accesses, launch
 from passes._gpu_kernel import KernelTable
 from passes._loops_structure import fill_constant, is_lowered_here
@@ -48,7 +48,9 @@ class ConvertLinalgToGpuPass(ModulePass):
     that reads or writes a buffer directly first calls `@charl_gpu_access_<T>`. The fill of a
     matmul's, an integer matmul's or a templated reduction's output right before it is absorbed into
     its kernel, and so is an in-place elementwise op right after a templated reduction on its output
-    alone (`_gpu_reduce.epilogue_of`).
+    alone (`_gpu_reduce.epilogue_of`). A chain of row-wise ops (reductions over the last axis read
+    only at their own row, then an elementwise op: layer_norm, softmax, the activations'
+    quantization) becomes one kernel with a workgroup per row (`_gpu_rows`).
 
     Requires: buffer semantics (the `buffers` stage). Guarantees: no linalg op and no
     `memref.copy` remains in host functions; kernels hold only gpu, scf, arith, math and memref
@@ -68,7 +70,12 @@ class ConvertLinalgToGpuPass(ModulePass):
         for fn in functions:
             _absorb_fills(fn)
             guard_host_accesses(op, fn)
-            targets = [o for o in fn.walk() if is_lowered_here(o) or isinstance(o, memref.CopyOp)]
+            _gpu_rows.group(fn)
+            targets = [
+                o
+                for o in fn.walk()
+                if (is_lowered_here(o) or isinstance(o, memref.CopyOp)) and not _gpu_rows.is_carrier(o.parent_op())
+            ]
             epilogues = {t: e for t in targets if (e := _gpu_reduce.epilogue_of(t)) is not None}
             absorbed = set(epilogues.values())
             for target in targets:

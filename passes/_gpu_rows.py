@@ -1,0 +1,315 @@
+"""Row kernels of `convert-linalg-to-gpu`: a chain of row-wise linalg ops in one launch.
+
+A *row chain* is a run of ops of one host block that all walk the same rows, each reduction's
+result read by the later ops only at their own row:
+
+    fill? reduction epilogue*   (one or more times)
+    final                       (an all-parallel generic)
+
+- `final` has `n >= 1` loops, identity output maps and no library call; its first `n - 1` loops
+  are the *rows*, its last the *columns*;
+- each reduction is a generic of the reduction template's form (`_gpu_reduce.recognize`) with the
+  same `n` loops of the same sizes, the last one reduced, its output map the rows `(d0, ..., d{n-2})`;
+- a `linalg.fill` of a constant right before a reduction on its output becomes its `INIT`, and the
+  in-place elementwise ops right after a reduction on its output alone (`_gpu_reduce.is_epilogue`:
+  the scale `absmax / 127` of the quantization) are applied to its total;
+- between these ops only constants, allocations, `memref.dim` and views (nothing that reads or
+  writes memory);
+- memory is row-local: a later op reads a reduction's output only at its own row (`(d0, ..., d{n-2})`),
+  the chain reads `final`'s outputs only at the element `final` writes (identity map: softmax's
+  in-place normalization), and every other buffer the chain reads or writes provably does not overlap
+  a written one (`_plan_alias.points_to`).
+
+layer_norm (mean, variance, normalize), softmax (max, sum of exponentials, normalize) and the
+activations' quantization before an integer matmul (absmax with its `/ 127`, quantize) are such
+chains. Anything else keeps one kernel per op.
+
+`group` wraps each chain into a *carrier*: a transient `linalg.generic` without operands, marked
+`ROWS`, that holds the chain's ops in its body in place of `final`, so that the launch machinery
+(`_gpu_host.launch`) captures their operands and makes one kernel of them (`_gpu_rows_kernel`).
+A reduction whose output is used outside the chain (by more than deallocations) is marked `STORE`:
+its kernel still writes it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from xdsl.builder import Builder
+from xdsl.dialects import arith, func, memref
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    AffineMapAttr,
+    ArrayAttr,
+    IndexType,
+    IntegerAttr,
+    MemRefType,
+    UnitAttr,
+    i64,
+)
+from xdsl.dialects.linalg.ops import FillOp, GenericOp, YieldOp
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineMap
+from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.utils.exceptions import PassFailedException
+
+from passes._gpu_reduce import INIT, LANES, is_epilogue, loop_product, recognize
+from passes._loops_structure import Structured, fill_constant, loop_bound_sources, structured_view
+from passes._plan_alias import OTHER, VIEWS, PointsTo, points_to
+
+ROWS = "charl.rows"
+"""On a carrier: the lanes (invocations of one workgroup) per row."""
+STORE = "charl.row_store"
+"""On a reduction of a chain: its output is used outside the chain, so the kernel stores it."""
+MIN_LANES = 32
+"""The fewest lanes a row gets (rows of at most 32 elements)."""
+
+_INERT = (*VIEWS, memref.AllocOp, memref.DimOp, arith.ConstantOp)
+"""Ops that may sit between the ops of a chain: they neither read nor write memory."""
+
+
+def row_map(n: int) -> AffineMap:
+    """`(d0, ..., d{n-1}) -> (d0, ..., d{n-2})`: the row of a point."""
+    return AffineMap(n, 0, tuple(AffineDimExpr(d) for d in range(n - 1)))
+
+
+def lanes_for(view: Structured) -> int:
+    """256 lanes a row, or the power of two at least the row's static length (32 at least)."""
+    size = loop_bound_sources(view)[-1][2]
+    if size == DYNAMIC_INDEX:
+        return LANES
+    return min(LANES, max(MIN_LANES, 1 << max(size - 1, 0).bit_length()))
+
+
+def is_carrier(op: Operation | None) -> bool:
+    """Whether `op` is the carrier of a row chain."""
+    return isinstance(op, GenericOp) and ROWS in op.attributes
+
+
+def members(carrier: GenericOp) -> list[GenericOp]:
+    """The chain's ops, in order (`final` last)."""
+    return [o for o in carrier.body.block.ops if isinstance(o, GenericOp)]
+
+
+def lanes_of(carrier: GenericOp) -> int:
+    attr = carrier.attributes[ROWS]
+    assert isinstance(attr, IntegerAttr)
+    return attr.value.data
+
+
+def invocations(b: Builder, carrier: GenericOp) -> SSAValue:
+    """Host side: `lanes` invocations per row."""
+    view = structured_view(members(carrier)[-1])
+    rows = loop_product(b, view, list(range(view.num_loops - 1)))
+    lanes = b.insert(arith.ConstantOp.from_int_and_width(lanes_of(carrier), IndexType())).result
+    return b.insert(arith.MuliOp(rows, lanes)).result
+
+
+def _bounds(view: Structured) -> list[tuple[SSAValue | None, int, int]] | None:
+    """Each loop's static size, or the operand and dimension it is measured on; None without bounds."""
+    try:
+        sources = loop_bound_sources(view)
+    except PassFailedException:
+        return None
+    return [(None, 0, size) if size != DYNAMIC_INDEX else (value, dim, size) for value, dim, size in sources]
+
+
+def _is_final(op: Operation) -> bool:
+    if not isinstance(op, GenericOp) or op.library_call is not None or not op.outputs:
+        return False
+    view = structured_view(op)
+    n = view.num_loops
+    if n < 1 or any(view.reductions) or _bounds(view) is None:
+        return False
+    return all(view.output_map(k) == AffineMap.identity(n) for k in range(len(view.outputs)))
+
+
+def _is_reduction(op: Operation, final: Structured) -> bool:
+    """Whether `op` reduces the columns of `final`'s rows into one element per row."""
+    if not isinstance(op, GenericOp) or op.library_call is not None or len(op.outputs) != 1:
+        return False
+    view = structured_view(op)
+    n = final.num_loops
+    if view.reductions != (False,) * (n - 1) + (True,) or view.output_map(0) != row_map(n):
+        return False
+    return recognize(view) is not None and _bounds(view) == _bounds(final)
+
+
+@dataclass
+class Chain:
+    """A row chain: its ops (`final` last), the fills its reductions absorb, and the reductions
+    whose outputs must still be stored."""
+
+    ops: list[GenericOp]
+    fills: dict[GenericOp, FillOp] = field(default_factory=dict[GenericOp, FillOp])
+    stored: list[GenericOp] = field(default_factory=list[GenericOp])
+    views: dict[tuple[GenericOp, int], SSAValue] = field(default_factory=dict[tuple[GenericOp, int], SSAValue])
+    """Inputs (op, input number) that read a per-row buffer through a view (`row_source`)."""
+
+    @property
+    def reductions(self) -> list[GenericOp]:
+        return [o for o in self.ops[:-1] if any(structured_view(o).reductions)]
+
+
+def _parse(ops: list[Operation], final: GenericOp) -> Chain | None:
+    """`ops + [final]` as a chain (structure only), or None."""
+    fview = structured_view(final)
+    chain = Chain([])
+    pending: FillOp | None = None
+    reduction: GenericOp | None = None
+    for op in ops:
+        if isinstance(op, FillOp):
+            if pending is not None or fill_constant(op) is None:
+                return None
+            pending, reduction = op, None
+        elif _is_reduction(op, fview):
+            assert isinstance(op, GenericOp)
+            if pending is not None:
+                if pending.outputs[0] is not op.outputs[0] or INIT in op.attributes:
+                    return None
+                chain.fills[op], pending = pending, None
+            chain.ops.append(op)
+            reduction = op
+        elif pending is None and reduction is not None and is_epilogue(op, reduction.outputs[0]):
+            assert isinstance(op, GenericOp)
+            chain.ops.append(op)
+        else:
+            return None
+    if pending is not None or not chain.ops:
+        return None
+    chain.ops.append(final)
+    return chain
+
+
+def _disjoint(a: SSAValue, b: SSAValue, sites: PointsTo) -> bool:
+    """Whether buffers `a` and `b` may point to no common allocation."""
+    return not sites.get(a, {OTHER}) & sites.get(b, {OTHER})
+
+
+def _row_local(chain: Chain, sites: PointsTo) -> bool:
+    """Whether every read of a buffer the chain writes stays in its row (see the module's doc)."""
+    final = chain.ops[-1]
+    n = structured_view(final).num_loops
+    written = [r.outputs[0] for r in chain.reductions] + list(final.outputs)
+    if len(set(written)) != len(written) or any(not _disjoint(a, b, sites) for a, b in combinations(written, 2)):
+        return False
+    produced: set[SSAValue] = set()
+    for op in chain.ops:
+        view = structured_view(op)
+        if op is not final and not any(view.reductions):
+            continue  # an epilogue, in place on the reduction's output
+        for k, (value, map_) in enumerate(zip(view.inputs, view.maps, strict=False)):
+            if not isinstance(value.type, MemRefType):
+                continue
+            source = row_source(value, map_, n)
+            if source in produced:
+                if source is not value:
+                    chain.views[(op, k)] = source
+                ok = True
+            elif value in produced:
+                ok = False
+            elif value in final.outputs:
+                ok = map_ == AffineMap.identity(n)
+            else:
+                ok = value not in written and all(_disjoint(value, w, sites) for w in written)
+            if not ok:
+                return False
+        if op is not final:
+            produced.add(op.outputs[0])
+    return True
+
+
+def row_source(value: SSAValue, map_: AffineMap, n: int) -> SSAValue | None:
+    """The per-row buffer whose element at the row (`row_map(n)`) is what `value` read at `map_`
+    holds: `value` itself, or the buffer it views with unit dimensions added (`expand_shape`, as
+    `keepdims: true` makes), those dimensions indexed at 0. None for other reads."""
+    if map_ == row_map(n):
+        return value
+    view = value.owner
+    if not isinstance(view, memref.ExpandShapeOp) or not isinstance(value.type, MemRefType):
+        return None
+    kept = [
+        (expr, size)
+        for expr, size in zip(map_.results, value.type.get_shape(), strict=True)
+        if not (size == 1 and isinstance(expr, AffineConstantExpr) and expr.value == 0)
+    ]
+    source_type = view.src.type
+    assert isinstance(source_type, MemRefType)
+    if [size for _, size in kept] != list(source_type.get_shape()):
+        return None
+    return view.src if AffineMap(n, 0, tuple(expr for expr, _ in kept)) == row_map(n) else None
+
+
+def _stored(reduction: GenericOp, chain: Chain) -> bool:
+    """Whether the reduction's output is used outside the chain (deallocations aside)."""
+    out = reduction.outputs[0]
+    if not isinstance(out.owner, memref.AllocOp):
+        return True
+    inside = {*chain.ops, *chain.fills.values()}
+    return any(u.operation not in inside and not isinstance(u.operation, memref.DeallocOp) for u in out.uses)
+
+
+def chain_ending_at(final: Operation, sites: PointsTo) -> Chain | None:
+    """The longest row chain ending at `final`, or None."""
+    if not _is_final(final):
+        return None
+    assert isinstance(final, GenericOp)
+    before: list[Operation] = []
+    op = final.prev_op
+    while isinstance(op, (*_INERT, FillOp, GenericOp)) and not is_carrier(op):
+        if not isinstance(op, _INERT):
+            before.append(op)
+        op = op.prev_op
+    before.reverse()
+    for start in range(len(before)):
+        chain = _parse(before[start:], final)
+        if chain is None or not _row_local(chain, sites):
+            continue
+        view = structured_view(final)
+        rows = [size for _, _, size in loop_bound_sources(view)[:-1]]
+        if DYNAMIC_INDEX not in rows and math.prod(rows) * lanes_for(view) >= 2**31:
+            return None
+        chain.stored = [r for r in chain.reductions if _stored(r, chain)]
+        return chain
+    return None
+
+
+def wrap(chain: Chain) -> GenericOp:
+    """Replaces the chain by its carrier (at `final`'s place): fills become their reduction's
+    `INIT`, reductions used elsewhere are marked `STORE`."""
+    final = chain.ops[-1]
+    carrier = GenericOp([], [], Region(Block()), [], [])
+    carrier.attributes[ROWS] = IntegerAttr(lanes_for(structured_view(final)), i64)
+    Rewriter.insert_op(carrier, InsertPoint.before(final))
+    for reduction, fill in chain.fills.items():
+        value = fill_constant(fill)
+        assert value is not None
+        reduction.attributes[INIT] = value
+        Rewriter.erase_op(fill)
+    for reduction in chain.stored:
+        reduction.attributes[STORE] = UnitAttr()
+    for (op, k), source in chain.views.items():
+        op.operands[k] = source  # the same element, read from the buffer at the row
+        maps = list(op.indexing_maps.data)
+        maps[k] = AffineMapAttr(row_map(len(op.iterator_types.data)))
+        op.indexing_maps = ArrayAttr(maps)
+    for op in chain.ops:
+        op.detach()
+        carrier.body.block.add_op(op)
+    carrier.body.block.add_op(YieldOp())
+    return carrier
+
+
+def group(fn: func.FuncOp) -> int:
+    """Wraps every row chain of `fn` into its carrier; the number of chains."""
+    sites = points_to(fn)
+    count = 0
+    for op in list(fn.walk()):
+        if op.parent is not None and not is_carrier(op.parent_op()):
+            chain = chain_ending_at(op, sites)
+            if chain is not None:
+                wrap(chain)
+                count += 1
+    return count
