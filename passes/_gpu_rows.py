@@ -243,12 +243,19 @@ def row_source(value: SSAValue, map_: AffineMap, n: int) -> SSAValue | None:
 
 
 def _stored(reduction: GenericOp, chain: Chain) -> bool:
-    """Whether the reduction's output is used outside the chain (deallocations aside)."""
+    """Whether the reduction's output is used outside the chain: by more than the chain's ops,
+    deallocations and views that only the chain reads (through `Chain.views`)."""
     out = reduction.outputs[0]
     if not isinstance(out.owner, memref.AllocOp):
         return True
     inside = {*chain.ops, *chain.fills.values()}
-    return any(u.operation not in inside and not isinstance(u.operation, memref.DeallocOp) for u in out.uses)
+
+    def outside(user: Operation) -> bool:
+        if isinstance(user, memref.ExpandShapeOp):
+            return any(u.operation not in chain.ops for u in user.result.uses)
+        return user not in inside and not isinstance(user, memref.DeallocOp)
+
+    return any(outside(u.operation) for u in out.uses)
 
 
 def chain_ending_at(final: Operation, sites: PointsTo) -> Chain | None:
