@@ -308,7 +308,7 @@ def load_source(source: Source, options: Options | None = None, *, cache: Cache 
         if hit is not None:
             entry, data = hit
             check_externals(entry.externals, library)
-            gpu = gpu_runtime(entry.gpu_kernels) if options.target == "gpu" else None
+            gpu = gpu_runtime(entry.gpu_kernels, library) if options.target == "gpu" else None
             with timings.measure("load object"):
                 code = ObjectCode(data, options.opt_level)
             jit = Jit(code, library, gpu)
@@ -318,7 +318,7 @@ def load_source(source: Source, options: Options | None = None, *, cache: Cache 
     lowered = lower(session, source)
     warnings = tuple(render(source, w) for w in session.diagnostics.warnings)
     check_externals(lowered.externals, library)
-    gpu = gpu_runtime(lowered.gpu_kernels) if options.target == "gpu" else None
+    gpu = gpu_runtime(lowered.gpu_kernels, library) if options.target == "gpu" else None
     module = jit_compile(lowered.llvm_ir, options, cache, timings)
     if cache is not None and key is not None and module.stats.cache_key:
         entry = ProgramEntry(
@@ -335,7 +335,7 @@ def load_source(source: Source, options: Options | None = None, *, cache: Cache 
     return Program(jit, lowered.signatures, lowered.kernels, timings, warnings=warnings, memory=lowered.memory)
 
 
-def gpu_runtime(kernels: str) -> GpuRuntime:
+def gpu_runtime(kernels: str, library: ctypes.CDLL) -> GpuRuntime:
     """The GPU runtime of a program's kernels, its entry points bound for the JIT linker.
 
     llvmlite resolves a compiled program's external symbols when it loads the object, from one
@@ -346,7 +346,7 @@ def gpu_runtime(kernels: str) -> GpuRuntime:
     from runtime.gpu import GpuRuntime
     from runtime.gpu_kernels import kernels_from_json
 
-    gpu = GpuRuntime(kernels_from_json(kernels) if kernels else [])
+    gpu = GpuRuntime(kernels_from_json(kernels) if kernels else [], library=library._name)
     gpu.on_error = stop_on_gpu_error
     for name, address in gpu.symbols().items():
         llvm.add_symbol(name, address)

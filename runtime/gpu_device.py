@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 from runtime.gpu_kernels import PARAM_FORMAT, KernelSpec, MemRefArg
@@ -110,59 +109,39 @@ class GpuContext:
             )
 
 
-class Recorder:
-    """Records a dispatch into a compute pass: `pipeline`, then `dispatch(group, offset, x, y)`.
+def native_functions() -> tuple[int, int, int]:
+    """The addresses of wgpu-native's `wgpuComputePassEncoderSetPipeline`, `...SetBindGroup` and
+    `...DispatchWorkgroups`, which the C runtime records launches with."""
+    try:
+        from wgpu.backends.wgpu_native._ffi import ffi, lib
+    except ImportError as e:  # pragma: no cover - wgpu-py's only backend
+        raise GpuError(f"the GPU runtime needs wgpu-py's wgpu-native backend ({e})") from e
+    names = ("SetPipeline", "SetBindGroup", "DispatchWorkgroups")
+    return tuple(int(ffi.cast("uintptr_t", ffi.addressof(lib, f"wgpuComputePassEncoder{n}"))) for n in names)  # type: ignore[return-value]
 
-    Launches are many and Python per-launch cost matters, so when wgpu-py's wgpu-native backend
-    is importable the calls go straight to its C functions with a reused offsets array (wgpu-py's
-    wrappers allocate and check errors per call; a recording error still surfaces when the batch
-    is submitted). Otherwise the public API is used.
-    """
 
-    def __init__(self) -> None:
-        try:
-            from wgpu.backends.wgpu_native._ffi import ffi, lib
-        except ImportError:  # pragma: no cover - another backend
-            self._lib: Any = None
-            return
-        self._lib = lib
-        self._offsets = ffi.new("uint32_t[1]")
+def handle(obj: Any) -> int:
+    """The wgpu-native handle of a wgpu-py object (a device buffer, bind group, pipeline or pass)."""
+    from wgpu.backends.wgpu_native._ffi import ffi
 
-    def pipeline(self, compute_pass: Any, pipe: Any) -> None:
-        """Set the pipeline of the following dispatches."""
-        if self._lib is None:  # pragma: no cover
-            compute_pass.set_pipeline(pipe)
-        else:
-            self._lib.wgpuComputePassEncoderSetPipeline(compute_pass._internal, pipe._internal)
-
-    def dispatch(self, compute_pass: Any, group: Any, offset: int, x: int, y: int) -> None:
-        """Bind `group` (with the parameter block at `offset`) and dispatch `x * y` workgroups."""
-        if self._lib is None:  # pragma: no cover
-            compute_pass.set_bind_group(0, group, [offset])
-            compute_pass.dispatch_workgroups(x, y, 1)
-            return
-        self._offsets[0] = offset
-        self._lib.wgpuComputePassEncoderSetBindGroup(compute_pass._internal, 0, group._internal, 1, self._offsets)
-        self._lib.wgpuComputePassEncoderDispatchWorkgroups(compute_pass._internal, x, y, 1)
+    return int(ffi.cast("uintptr_t", obj._internal))
 
 
 @dataclass
 class KernelState:
-    """A kernel's pipelines, bind group cache and parameter packing, built on its first launch."""
+    """A kernel's pipelines and how its launches are staged and packed, built on its first launch."""
 
     spec: KernelSpec
     tags: tuple[str, ...]
     """What each staged argument must be: `m<element>/<rank>` or `s<type>`."""
-    values: Any
-    """Picks the parameter block's values, in word order, from the staged values."""
-    pack: struct.Struct
+    positions: tuple[int, ...]
+    """Where each parameter word's value is among the staged values, in word order."""
     param_bytes: int
     slot: int
     """Bytes between consecutive parameter blocks (a multiple of the dynamic offset alignment)."""
     writes: tuple[bool, ...]
     layouts: list[Any] = field(default_factory=lambda: [None, None])
     pipelines: list[Any] = field(default_factory=lambda: [None, None])
-    groups: dict[tuple[int, ...], tuple[Any, Any]] = field(default_factory=dict[tuple[int, ...], tuple[Any, Any]])
 
 
 def kernel_state(spec: KernelSpec, alignment: int) -> KernelState:
@@ -183,12 +162,10 @@ def kernel_state(spec: KernelSpec, alignment: int) -> KernelState:
         rank = spec.args[slot.arg].rank if isinstance(spec.args[slot.arg], MemRefArg) else 0  # type: ignore[union-attr]
         extra = {"offset": 0, "value": 0, "size": 1 + slot.dim, "stride": 1 + rank + slot.dim}[slot.field]
         positions.append(starts[slot.arg] + extra)
-    pick = itemgetter(*positions) if len(positions) > 1 else (lambda flat: (flat[positions[0]],))
-    pack = struct.Struct("<" + "".join(PARAM_FORMAT[s.type] for s in spec.params))
-    param_bytes = max(4, pack.size)
+    param_bytes = max(4, struct.calcsize("<" + "".join(PARAM_FORMAT[s.type] for s in spec.params)))
     slot_bytes = -(-param_bytes // alignment) * alignment
     writes = tuple(a.writes for a in spec.memrefs)
-    return KernelState(spec, tuple(tags), pick, pack, param_bytes, slot_bytes, writes)
+    return KernelState(spec, tuple(tags), tuple(positions), param_bytes, slot_bytes, writes)
 
 
 def pipeline(ctx: GpuContext, state: KernelState, writable: bool) -> tuple[Any, Any]:

@@ -126,7 +126,7 @@ def test_many_launches_one_submit(ctx: GpuContext, specs: list[Any]) -> None:
     host.access("f32", y, 0)
     np.testing.assert_array_equal(y, x)
     assert (rt.uploads, rt.readbacks, rt.submits) == (1, 2, 2)
-    assert len(rt._states[0].groups) == 1  # one cached bind group for 100 launches
+    assert rt.bind_groups(0) == 1  # one cached bind group for 100 launches
 
 
 def test_host_writes_between_launches(ctx: GpuContext, specs: list[Any]) -> None:
@@ -158,14 +158,14 @@ def test_external_arrays_register_grow_and_merge(ctx: GpuContext, specs: list[An
     host.launch(0, 20, ("f32", a[:20]))  # same allocated pointer, reaches further: grows
     host.access("f32", a[:20], 0)
     np.testing.assert_array_equal(a, np.r_[np.full(10, 2.0), np.ones(10), np.zeros(20)])
-    assert len(rt._res.buffers) == 1
+    assert len(rt.buffers()) == 1
     host.launch(0, 10, ("f32", a[30:40]))  # a new pointer inside nothing known: its own buffer
-    assert len(rt._res.buffers) == 2
+    assert len(rt.buffers()) == 2
     host.launch(0, 20, ("f32", a[15:35]))  # overlaps both: one merged buffer, device data kept
     rt.sync_external()
     want = np.r_[np.full(10, 2.0), np.ones(5), np.full(5, 2.0), np.ones(10), np.full(5, 2.0), np.ones(5)]
     np.testing.assert_array_equal(a, want)
-    assert len(rt._res.buffers) == 1 and rt._res.buffers.pop().size == 40 * 4
+    assert len(rt.buffers()) == 1 and rt.buffers()[0].size == 40 * 4
 
 
 def test_views_of_owned_buffers_share_them(ctx: GpuContext, specs: list[Any]) -> None:
@@ -180,10 +180,10 @@ def test_views_of_owned_buffers_share_them(ctx: GpuContext, specs: list[Any]) ->
     host.launch(1, 32, ("f32", src), ("f32", dst))
     host.access("f32", dst, 0)
     np.testing.assert_array_equal(arena[32:], np.arange(32))
-    assert len(rt._res.buffers) == 1
+    assert len(rt.buffers()) == 1
     host.f["charl_gpu_free"](address)
     rt.check()
-    assert not rt._res.buffers
+    assert not rt.buffers()
 
 
 def test_two_dimensional_grids(ctx: GpuContext, specs: list[Any]) -> None:
@@ -255,12 +255,10 @@ def test_f64_round_trip(ctx: GpuContext, specs: list[Any]) -> None:
 def test_parameter_area_overflow_submits(ctx: GpuContext, specs: list[Any]) -> None:
     """More launches than one batch's parameter area holds: the batch is submitted and a new one
     started, results unaffected."""
-    from runtime import gpu
-
     rt = GpuRuntime(specs, ctx)
     host = Host(rt)
     x = np.zeros(3, np.float32)
-    count = gpu.PARAM_CAPACITY // 32 + 10  # slots are at least 32 bytes (the alignment here)
+    count = rt.param_capacity // 32 + 10  # slots are at least 32 bytes (the alignment here)
     for _ in range(count):
         host.launch(0, 3, ("f32", x))
     assert rt.submits >= 1
@@ -286,19 +284,44 @@ def test_freed_buffers_are_reused_with_their_bind_groups(ctx: GpuContext, specs:
         host.f["charl_gpu_free"](a_address)
         host.f["charl_gpu_free"](b_address)
     rt.check()
-    assert len(addresses) == 2 and len(rt._states[1].groups) <= 2  # the pool hands them back swapped
+    assert len(addresses) == 2 and rt.bind_groups(1) <= 2  # the pool hands them back swapped
     rt.trim()
-    assert not rt._res.pool
+    assert not rt.pooled()
+
+
+def test_the_steady_state_of_a_loop_calls_no_python(ctx: GpuContext, specs: list[Any]) -> None:
+    """A loop that allocates temporaries, launches on them and frees them: once the pool hands the
+    same buffers back, allocation, staging, launches and frees run in C without calling Python
+    (until a submit); the results are those of every launch."""
+    rt = GpuRuntime(specs, ctx)
+    host = Host(rt)
+    _, x = host.owned(16, np.float32)
+    host.access("f32", x, 1)
+    x[:] = 0
+    calls = []
+    for _ in range(5):
+        before = rt.hook_calls
+        a_address, a = host.owned(16, np.float32)
+        b_address, b = host.owned(16, np.float32)
+        host.launch(1, 16, ("f32", x), ("f32", a))  # a = x
+        host.launch(0, 16, ("f32", a))  # a += 1
+        host.launch(1, 16, ("f32", a), ("f32", x))  # x = a
+        host.f["charl_gpu_free"](a_address)
+        host.f["charl_gpu_free"](b_address)
+        calls.append(rt.hook_calls - before)
+    rt.check()
+    assert calls[0] > 0 and calls[2:] == [0, 0, 0] and rt.submits == 0
+    host.access("f32", x, 0)
+    np.testing.assert_array_equal(x, np.full(16, 5.0))
+    assert rt.hook_calls - before == 1 and rt.submits == 1  # the read-back's submit
 
 
 def test_growing_buffers_come_back_from_the_pool(ctx: GpuContext, specs: list[Any]) -> None:
     """Temporaries one element longer at each step (attention over a growing KV cache) get a
     capacity rounded up to a quarter of their power of two: most steps reuse the pooled buffers and
     their bind groups, and a view past the size asked for is still an error."""
-    from runtime.gpu_buffers import capacity_of
-
-    assert [capacity_of(n) for n in (1, 64, 65, 100, 129, 1000, 4097)] == [4, 64, 80, 112, 160, 1024, 5120]
     rt = GpuRuntime(specs, ctx)
+    assert [rt.capacity_of(n) for n in (1, 64, 65, 100, 129, 1000, 4097)] == [4, 64, 80, 112, 160, 1024, 5120]
     host = Host(rt)
     addresses = set()
     for step in range(40, 64):
@@ -314,7 +337,7 @@ def test_growing_buffers_come_back_from_the_pool(ctx: GpuContext, specs: list[An
         host.f["charl_gpu_free"](b_address)
     rt.check()
     # 160..252 bytes: capacities 160, 192, 224 and 256 (four pairs of buffers), instead of 24 pairs
-    assert len(addresses) == 8 and len(rt._states[1].groups) <= 8
+    assert len(addresses) == 8 and rt.bind_groups(1) <= 8
     address, small = host.owned(36, np.float32)  # size 144 bytes, capacity 160
     beyond = np.ctypeslib.as_array((ctypes.c_float * 40).from_address(address))
     host.launch(1, 36, ("f32", beyond), ("f32", small))
