@@ -35,6 +35,7 @@ are kept until `check()` (they cannot unwind through C).
 from __future__ import annotations
 
 import ctypes
+import os
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +65,10 @@ from runtime.gpu_kernels import KernelSpec
 from runtime.gpu_symbols import Trampolines
 
 __all__ = ["GpuContext", "GpuError", "GpuRuntime"]
+
+SUBMIT_EVERY_ENV = "CHARL_GPU_SUBMIT_EVERY"
+"""Environment variable: submit the open batch after this many dispatches, so that the device starts
+on them while the host records the rest (unset or 0: submit only when the host needs data back)."""
 
 
 def default_library() -> Path:
@@ -130,6 +135,8 @@ class GpuRuntime:
             self._lib.charl_gpu_c_params(host)
         )
         self._trampolines = Trampolines(host)
+        every = os.environ.get(SUBMIT_EVERY_ENV, "")
+        self._lib.charl_gpu_c_set_submit_every(host, int(every) if every.isdigit() else 0)
 
     # --- the C interface ----------------------------------------------------------------------
 

@@ -101,6 +101,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "charl_gpu_c_param_capacity": (I64, []),
     "charl_gpu_c_set_limit": (None, [P, ctypes.c_uint32]),
     "charl_gpu_c_set_pass": (None, [P, P]),
+    "charl_gpu_c_set_submit_every": (None, [P, I64]),
     "charl_gpu_c_set_device": (None, [P, I32, P]),
     "charl_gpu_c_message": (ctypes.c_char_p, [P]),
     "charl_gpu_c_failed": (I32, [P]),

@@ -74,7 +74,7 @@ struct GpuHost {
     uint8_t *params;
     int64_t param_used, batch;
     uint32_t limit, offset;
-    int64_t launches, dispatches;
+    int64_t launches, dispatches, submit_every, batch_dispatches;
     int32_t failed, closed, overflow;
     char message[1024];
 };
@@ -307,6 +307,7 @@ static int flush(GpuHost *rt, int32_t read, int32_t wait) {
     rt->pass = NULL;
     rt->last_pipeline = NULL;
     rt->param_used = 0;
+    rt->batch_dispatches = 0;
     rt->batch++;
     return hooked(rt, status);
 }
@@ -728,6 +729,8 @@ static void launch(GpuHost *rt, int32_t number, int64_t invocations) {
     rt->set_bind_group(rt->pass, 0, g->group, 1, &rt->offset);
     rt->dispatch(rt->pass, x, y, 1);
     rt->dispatches++;
+    if (rt->submit_every && ++rt->batch_dispatches >= rt->submit_every)
+        flush(rt, -1, 0); /* the device starts on these while the host records the next ones */
 }
 
 CHARL_EXPORT void charl_gpu_c_launch(GpuHost *rt, int32_t number, int64_t invocations) {
@@ -806,6 +809,8 @@ CHARL_EXPORT void charl_gpu_c_delete(GpuHost *rt) {
 CHARL_EXPORT uint8_t *charl_gpu_c_params(GpuHost *rt) { return rt->params; }
 CHARL_EXPORT int64_t charl_gpu_c_param_capacity(void) { return GPU_PARAMS; }
 CHARL_EXPORT void charl_gpu_c_set_limit(GpuHost *rt, uint32_t limit) { rt->limit = limit ? limit : 1; }
+/* Submit the open batch after every `n` dispatches (0: only when needed). */
+CHARL_EXPORT void charl_gpu_c_set_submit_every(GpuHost *rt, int64_t n) { rt->submit_every = n > 0 ? n : 0; }
 CHARL_EXPORT void charl_gpu_c_set_pass(GpuHost *rt, void *pass) { rt->pass = pass; }
 CHARL_EXPORT void charl_gpu_c_set_device(GpuHost *rt, int32_t slot, void *device) { rt->bufs[slot].device = device; }
 CHARL_EXPORT const char *charl_gpu_c_message(GpuHost *rt) { return rt->message; }

@@ -316,6 +316,23 @@ def test_the_steady_state_of_a_loop_calls_no_python(ctx: GpuContext, specs: list
     assert rt.hook_calls - before == 1 and rt.submits == 1  # the read-back's submit
 
 
+def test_batches_can_be_submitted_every_n_dispatches(
+    ctx: GpuContext, specs: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With CHARL_GPU_SUBMIT_EVERY=10, 100 launches are submitted in 10 batches as they are
+    recorded (the device starts early); the results are the same."""
+    monkeypatch.setenv("CHARL_GPU_SUBMIT_EVERY", "10")
+    rt = GpuRuntime(specs, ctx)
+    host = Host(rt)
+    x = np.zeros(100, np.float32)
+    for _ in range(100):
+        host.launch(0, 100, ("f32", x))
+    rt.check()
+    assert rt.submits == 10
+    host.access("f32", x, 0)
+    np.testing.assert_array_equal(x, np.full(100, 100.0))
+
+
 def test_growing_buffers_come_back_from_the_pool(ctx: GpuContext, specs: list[Any]) -> None:
     """Temporaries one element longer at each step (attention over a growing KV cache) get a
     capacity rounded up to a quarter of their power of two: most steps reuse the pooled buffers and
