@@ -90,7 +90,8 @@ def _template_kernel(func: gpu.FuncOp, number: int, workgroup: int) -> KernelSpe
         from charlc.wgsl_qgemm import qgemm_wgsl
 
         group, overwrite = _int_attr(func, "charl.group", 0), "charl.overwrite" in func.attributes
-        emitter, text = qgemm_wgsl(func, number, workgroup, group, overwrite)
+        store_y = "charl.store_y" in func.attributes
+        emitter, text = qgemm_wgsl(func, number, workgroup, group, overwrite, store_y)
         return _spec(func, number, workgroup, emitter, text)
     tiles_attr = func.attributes.get("charl.tiles")
     if not (isinstance(template, StringAttr) and template.data == "matmul" and isinstance(tiles_attr, ArrayAttr)):

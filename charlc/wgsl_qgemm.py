@@ -19,16 +19,21 @@ spreads K over 32 slices instead of looping over all of it in one invocation.
   scales it; slice 0 then adds the round's 32 scaled sums in group order.
 
 Bindings are those of any kernel (xq, xs, q, s, y, then the parameter block); every size and
-stride comes from the emitter's parameter `let`s.
+stride comes from the emitter's parameter `let`s. An absorbed elementwise epilogue
+(`passes/_gpu_epilogue.py`: the bias, the residual, gelu) adds its memrefs after y; its IR block
+(a one-trip `scf.for` marked `charl.epilogue` whose induction variable is the element's row-major
+index) is printed by the statement emitter at each column's store, with the computed value in
+place of its first op, the load of y.
 """
 
 from __future__ import annotations
 
-from xdsl.dialects import gpu
+from xdsl.dialects import gpu, memref, scf
 
 from charlc.wgsl_emit import KernelEmitter, MemRefInfo
 from charlc.wgsl_reduce import MAIN_WORKGROUP, assemble
 from charlc.wgsl_types import WgslError
+from passes._gpu_epilogue import EPILOGUE
 
 LANES = 256
 """Invocations per workgroup."""
@@ -116,26 +121,56 @@ def _grouped(xq: MemRefInfo, q: MemRefInfo, s: MemRefInfo, group: int) -> tuple[
     return body, [f"acc{c}" for c in range(COLS)]
 
 
+def _stores(emitter: KernelEmitter, y: MemRefInfo, totals: list[str], store_y: bool) -> list[str]:
+    """Each column's store: `y = total` and, with an absorbed epilogue (`_gpu_epilogue`), its
+    loop's block printed on the element `m * n_cols + n_c` with `total` for the value of y it loads
+    first (at `m`, `n_c`, which its store of y uses too); y is then stored besides only when the
+    kernel says so (`charl.store_y`)."""
+    loop = next((o for o in emitter.func.walk() if isinstance(o, scf.ForOp) and EPILOGUE in o.attributes), None)
+    lines: list[str] = []
+    for c, total in enumerate(totals):
+        out = f"{y.var}[{_at(y, 'm', f'n{c}')}]"
+        if loop is None:
+            lines.append(f"      if (n{c} < n_cols) {{ {out} = {total}; }}")
+            continue
+        block = loop.body.blocks[0]
+        first = block.first_op
+        if not isinstance(first, memref.LoadOp):
+            raise WgslError("a qgemm epilogue starts with the load of y", loop)
+        saved, emitter.lines, emitter.depth = emitter.lines, [], 4
+        emitter.names[first.res] = f"acc{c}"
+        emitter.names.update(zip(first.indices, ("m", f"n{c}"), strict=True))
+        emitter.names[block.args[0]] = f"(m * n_cols + n{c})"
+        emitter.line(f"let acc{c} = {total};")
+        if store_y:
+            emitter.line(f"{out} = acc{c};")
+        for op in block.ops:
+            if op is not first and not isinstance(op, scf.YieldOp):
+                emitter.op(op)
+        body, emitter.lines, emitter.depth = emitter.lines, saved, 1
+        lines += [f"      if (n{c} < n_cols) {{", *body, "      }"]
+    return lines
+
+
 def qgemm_wgsl(
-    func: gpu.FuncOp, number: int, workgroup: int, group: int, overwrite: bool = False
+    func: gpu.FuncOp, number: int, workgroup: int, group: int, overwrite: bool = False, store_y: bool = True
 ) -> tuple[KernelEmitter, str]:
     """The emitter (arguments and parameter layout) and WGSL text of the kernel; `group` is the
     rows per scale row (0: one scale per output channel; -1: K divided by the scale rows, at run
-    time); with `overwrite` it stores y instead of adding to it."""
+    time); with `overwrite` it stores y instead of adding to it. With an absorbed epilogue, y is
+    stored besides the epilogue's output only with `store_y`."""
     if workgroup != LANES:
         raise WgslError(f"the qgemm template runs {LANES} invocations a workgroup, not {workgroup}", func)
     emitter = KernelEmitter(func)
     emitter.declare_args(measure_all=True)
     infos = list(emitter.memrefs.values())
-    if len(infos) != 5:
-        raise WgslError("the qgemm template takes five memrefs (xq, xs, q, s, y)", func)
-    xq, xs, q, s, y = infos
+    if len(infos) < 5:
+        raise WgslError("the qgemm template takes five memrefs (xq, xs, q, s, y), then its epilogue's", func)
+    xq, xs, q, s, y = infos[:5]
     body, totals = _grouped(xq, q, s, group) if group else _per_channel(xq, q, s)
-    stores = []
-    for c, total in enumerate(totals):
-        out = _at(y, "m", f"n{c}")
-        old = "" if overwrite else f"{y.var}[{out}] + "
-        stores.append(f"      if (n{c} < n_cols) {{ {y.var}[{out}] = {old}{xs.var}[{_at(xs, 'm')}] * ({total}); }}")
+    scale = f"{xs.var}[{_at(xs, 'm')}]"
+    old = [f"{y.var}[{_at(y, 'm', f'n{c}')}] + " if not overwrite else "" for c in range(COLS)]
+    stores = _stores(emitter, y, [f"{old[c]}{scale} * ({t})" for c, t in enumerate(totals)], store_y)
     emitter.lines += [
         f"  let m_rows = {y.sizes[0]};",
         f"  let n_cols = {y.sizes[1]};",

@@ -23,12 +23,14 @@ from xdsl.dialects.builtin import (
     MemRefType,
     ModuleOp,
     StringAttr,
+    UnitAttr,
     i32,
 )
 from xdsl.dialects.linalg.ops import GenericOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
 
+from passes import _gpu_epilogue as epilogue_kernel
 from passes import _gpu_matmul as matmul
 from passes import _gpu_qgemm as qgemm
 from passes import _gpu_reduce as reduce
@@ -104,6 +106,8 @@ def invocations(b: Builder, view: Structured) -> SSAValue:
 
     if rows.is_carrier(view.op):
         return rows.invocations(b, view.op)  # type: ignore[arg-type]
+    if epilogue_kernel.is_carrier(view.op):
+        return qgemm.invocations(b, epilogue_kernel.members(view.op)[0])  # type: ignore[arg-type]
     tiles = matmul.templated(view.op)
     if tiles is not None:
         return matmul.invocations(b, view.op, tiles)  # type: ignore[arg-type]
@@ -193,6 +197,9 @@ def _build(op: Operation, take: Captured, workgroup_size: int, epilogue: Generic
         matmul.body(Builder(InsertPoint.at_end(then)), a, w, c, linear, tiles, overwrite)
         then.add_op(scf.YieldOp())
         return fn
+    if epilogue_kernel.is_carrier(op):
+        _qgemm_with_epilogue(fn, then, op, mapping, linear)  # type: ignore[arg-type]
+        return fn
     clone = op.clone(value_mapper=mapping)
     group = qgemm.group_of(op)
     if group is not None:
@@ -216,3 +223,26 @@ def _build(op: Operation, take: Captured, workgroup_size: int, epilogue: Generic
     else:
         KernelNestEmitter(view, general_plan(view), linear).emit()
     return fn
+
+
+def _qgemm_with_epilogue(
+    fn: gpu.FuncOp, then: Block, carrier: GenericOp, mapping: dict[SSAValue, SSAValue], linear: SSAValue
+) -> None:
+    """The qgemm template of the carrier's integer matmul, its epilogue applied to each element
+    of y (`_gpu_epilogue.body`)."""
+    op = epilogue_kernel.members(carrier)[0]
+    group = qgemm.group_of(op)
+    assert group is not None
+    overwrite = qgemm.OVERWRITE in op.attributes
+    qgemm.mark(fn.attributes, group, overwrite)
+    if epilogue_kernel.STORE_Y in carrier.attributes:
+        fn.attributes[epilogue_kernel.STORE_Y] = UnitAttr()
+    clone = op.clone(value_mapper=mapping)
+
+    def after(b: Builder, m: SSAValue, n: SSAValue, element: SSAValue) -> None:
+        epilogue_kernel.body(b, carrier, mapping, m, n, element)
+
+    element = qgemm.body(Builder(InsertPoint.at_end(then)), clone, linear, overwrite, after)
+    then.add_op(scf.YieldOp())
+    view = structured_view(clone)
+    KernelNestEmitter(view, general_plan(view), element).emit()

@@ -15,9 +15,12 @@ The kernel's IR body is the reference the printer must agree with, in plain ops:
     if lane < 32 and n < N:
         y[m, n] = 0.0                           // with charl.overwrite
         the generic's loops at (m, n)           // y[m, n] += ..., K serially
+        the epilogue at (m, n)                  // with an absorbed epilogue (`_gpu_epilogue`)
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from xdsl.builder import Builder
 from xdsl.dialects import arith, memref, scf
@@ -88,10 +91,16 @@ def invocations(b: Builder, op: Operation) -> SSAValue:
     return b.insert(arith.MuliOp(blocks, index_constant(b, LANES))).result
 
 
-def body(b: Builder, generic: Operation, linear: SSAValue, overwrite: bool) -> SSAValue:
+def body(
+    b: Builder,
+    generic: Operation,
+    linear: SSAValue,
+    overwrite: bool,
+    after: Callable[[Builder, SSAValue, SSAValue, SSAValue], None] | None = None,
+) -> SSAValue:
     """Kernel side: the guarded block holding `generic` (a clone on the kernel's arguments, not yet
-    in a block); returns the linear index `m * N + n` of the output element it computes there, for
-    the nest emitter."""
+    in a block), then what `after(builder, m, n, element)` adds (an epilogue); returns the linear
+    index `element = m * N + n` of the output element it computes there, for the nest emitter."""
     y = generic.operands[-1]
     n_cols = dim_size(b, y, 1)
     wg = b.insert(arith.DivUIOp(linear, index_constant(b, LANES))).result
@@ -109,6 +118,8 @@ def body(b: Builder, generic: Operation, linear: SSAValue, overwrite: bool) -> S
         tb.insert(memref.StoreOp.get(tb.insert(arith.ConstantOp(FloatAttr(0.0, f32))).result, y, [m, n]))
     element = tb.insert(arith.AddiOp(tb.insert(arith.MuliOp(m, n_cols)).result, n)).result
     then.add_op(generic)
+    if after is not None:
+        after(tb, m, n, element)
     then.add_op(scf.YieldOp())
     b.insert(scf.IfOp(ok, [], Region(then)))
     return element

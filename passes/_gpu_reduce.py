@@ -174,8 +174,13 @@ def is_epilogue(after: Operation, out: SSAValue) -> bool:
         return False
     if any(m.data != AffineMap.identity(m.data.num_dims) for m in after.indexing_maps):
         return False
-    inside = set(after.body.block.args) | {r for o in after.body.block.ops for r in o.results}
-    for o in after.body.block.ops:
+    return scalar_body(after)
+
+
+def scalar_body(op: GenericOp) -> bool:
+    """Whether `op`'s body holds only `arith` and `math` ops on its arguments, its own values and constants."""
+    inside = set(op.body.block.args) | {r for o in op.body.block.ops for r in o.results}
+    for o in op.body.block.ops:
         if not (o.name.startswith(("arith.", "math.")) or isinstance(o, YieldOp)) or o.regions:
             return False
         if any(v not in inside and not isinstance(v.owner, arith.ConstantOp) for v in o.operands):
@@ -186,7 +191,12 @@ def is_epilogue(after: Operation, out: SSAValue) -> bool:
 def _apply(b: Builder, epilogue: GenericOp, value: SSAValue) -> SSAValue:
     """`epilogue`'s body on `value` (its input's and its output's element: the same buffer)."""
     block = epilogue.body.block
-    mapper: dict[SSAValue, SSAValue] = {block.args[0]: value, block.args[1]: value}
+    return clone_body(b, block, {block.args[0]: value, block.args[1]: value})
+
+
+def clone_body(b: Builder, block: Block, mapper: dict[SSAValue, SSAValue]) -> SSAValue:
+    """The body `block` of a one-output generic cloned on `mapper` (its arguments' values; the
+    constants it uses from outside are cloned in); what it yields."""
     for o in block.ops:
         if isinstance(o, YieldOp):
             return mapper.get(o.operands[0], o.operands[0])

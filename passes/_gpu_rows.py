@@ -314,7 +314,7 @@ def group(fn: func.FuncOp) -> int:
     sites = points_to(fn)
     count = 0
     for op in list(fn.walk()):
-        if op.parent is not None and not is_carrier(op.parent_op()):
+        if op.parent is not None and not isinstance(op.parent_op(), GenericOp):
             chain = chain_ending_at(op, sites)
             if chain is not None:
                 wrap(chain)

@@ -13,13 +13,15 @@ from xdsl.context import Context
 from xdsl.dialects import func, memref
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.linalg.ops import FillOp, GenericOp, MatmulOp
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from passes import _gpu_matmul, _gpu_qgemm, _gpu_reduce, _gpu_rows
+from passes import _gpu_epilogue, _gpu_matmul, _gpu_qgemm, _gpu_reduce, _gpu_rows
 from passes._gpu_host import guard_host_accesses, launch
 from passes._gpu_kernel import KernelTable
 from passes._loops_structure import fill_constant, is_lowered_here
+from passes._plan_alias import points_to
 
 
 def _absorb_fills(fn: func.FuncOp) -> None:
@@ -39,6 +41,12 @@ def _absorb_fills(fn: func.FuncOp) -> None:
             fill.erase()
 
 
+def _in_carrier(op: Operation) -> bool:
+    """Whether `op` is one of the ops a carrier (a row chain, a qgemm with its epilogue) holds."""
+    parent = op.parent_op()
+    return _gpu_rows.is_carrier(parent) or _gpu_epilogue.is_carrier(parent)
+
+
 @dataclass(frozen=True)
 class ConvertLinalgToGpuPass(ModulePass):
     """Outlines every linalg op and `memref.copy` of the host functions into a GPU kernel.
@@ -50,7 +58,9 @@ class ConvertLinalgToGpuPass(ModulePass):
     its kernel, and so is an in-place elementwise op right after a templated reduction on its output
     alone (`_gpu_reduce.epilogue_of`). A chain of row-wise ops (reductions over the last axis read
     only at their own row, then an elementwise op: layer_norm, softmax, the activations'
-    quantization) becomes one kernel with a workgroup per row (`_gpu_rows`).
+    quantization) becomes one kernel with a workgroup per row (`_gpu_rows`). An elementwise op
+    after an integer matmul that reads its output at the element it writes (the bias, the residual,
+    gelu) is applied by the matmul's kernel as it stores each element (`_gpu_epilogue`).
 
     Requires: buffer semantics (the `buffers` stage). Guarantees: no linalg op and no
     `memref.copy` remains in host functions; kernels hold only gpu, scf, arith, math and memref
@@ -69,12 +79,11 @@ class ConvertLinalgToGpuPass(ModulePass):
         table = KernelTable(op)
         for fn in functions:
             _absorb_fills(fn)
+            _gpu_epilogue.group(fn, points_to(fn))
             guard_host_accesses(op, fn)
             _gpu_rows.group(fn)
             targets = [
-                o
-                for o in fn.walk()
-                if (is_lowered_here(o) or isinstance(o, memref.CopyOp)) and not _gpu_rows.is_carrier(o.parent_op())
+                o for o in fn.walk() if (is_lowered_here(o) or isinstance(o, memref.CopyOp)) and not _in_carrier(o)
             ]
             epilogues = {t: e for t in targets if (e := _gpu_reduce.epilogue_of(t)) is not None}
             absorbed = set(epilogues.values())
