@@ -75,7 +75,7 @@ STAGE_PASSES: Mapping[tuple[str, Stage], tuple[str, ...]] = MappingProxyType(
         ("gpu", Stage.CHARL_OPT): ("charl-autodiff", "canonicalize", "cse", "dce"),
         ("gpu", Stage.LINALG): ("charl-quantize", "convert-charl-to-linalg", "linalg-fuse-elementwise"),
         ("gpu", Stage.BUFFERS): ("charl-bufferize", "charl-plan-memory"),
-        ("gpu", Stage.LOOPS): ("convert-linalg-to-gpu",),
+        ("gpu", Stage.LOOPS): ("charl-split-argmax", "convert-linalg-to-gpu"),
         ("gpu", Stage.TARGET): ("convert-to-llvm",),
     }
 )

@@ -30,6 +30,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
     from passes.charl_parallelize_loops import CharlParallelizeLoopsPass
     from passes.charl_plan_memory import CharlPlanMemoryPass
     from passes.charl_quantize import CharlQuantizePass
+    from passes.charl_split_argmax import CharlSplitArgmaxPass
     from passes.convert_charl_to_linalg import ConvertCharlToLinalgPass
     from passes.convert_linalg_to_gpu import ConvertLinalgToGpuPass
     from passes.convert_linalg_to_loops import ConvertLinalgToLoopsPass
@@ -48,6 +49,7 @@ def available_passes() -> dict[str, type[ModulePass]]:
         ConvertLinalgToLoopsPass,
         CharlFuseLoopsPass,
         CharlParallelizeLoopsPass,
+        CharlSplitArgmaxPass,
         ConvertLinalgToGpuPass,
         ConvertToLlvmPass,
     ]
