@@ -32,11 +32,12 @@ from dataclasses import dataclass
 
 from xdsl.builder import Builder
 from xdsl.dialects import arith, func, memref, scf
-from xdsl.dialects.builtin import DYNAMIC_INDEX, IndexType, MemRefType, NoneAttr, UnitAttr, f32
+from xdsl.dialects.builtin import DYNAMIC_INDEX, IndexType, IntegerAttr, MemRefType, NoneAttr, UnitAttr, f32
 from xdsl.dialects.linalg.ops import GenericOp, YieldOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineMap
 from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.traits import SymbolTable
 from xdsl.utils.exceptions import PassFailedException
 
 from passes._fuse_generic import is_parallel
@@ -86,10 +87,10 @@ def views_of(y: SSAValue) -> set[SSAValue]:
     """`y` and its row-major reshapes (`collapse_shape`/`expand_shape` chains of an identity-layout `y`)."""
     if not _row_major(y):
         return {y}
-    return {y} | {v for v, user in _uses_through(y, _RESHAPES) if user is None and _row_major(v)}
+    return {y} | {v for v, user in uses_through(y, _RESHAPES) if user is None and _row_major(v)}
 
 
-def _uses_through(root: SSAValue, views: tuple[type[Operation], ...]) -> list[tuple[SSAValue, Operation | None]]:
+def uses_through(root: SSAValue, views: tuple[type[Operation], ...]) -> list[tuple[SSAValue, Operation | None]]:
     """The views of `root` through `views` ops (each with None) and the other users of `root` and
     of those views (each with the value it uses)."""
     found: list[tuple[SSAValue, Operation | None]] = []
@@ -106,13 +107,31 @@ def _uses_through(root: SSAValue, views: tuple[type[Operation], ...]) -> list[tu
     return found
 
 
-def _movable(op: Operation) -> bool:
-    """Whether `op` may sit between a qgemm and its epilogue (it reads and writes no buffer)."""
+def movable(op: Operation) -> bool:
+    """Whether `op` may sit between a qgemm and its epilogue, or between the ops of a row chain: it
+    reads and writes no buffer a kernel writes (its launch may move across it)."""
     if isinstance(op, func.CallOp):
-        return op.callee.root_reference.data.startswith("charl_rt_check_")
+        name = op.callee.root_reference.data
+        return name.startswith("charl_rt_check_") or name.startswith("charl_gpu_access_") and _reads_constant(op)
     if op.name.startswith("arith."):
         return not op.regions
     return isinstance(op, (*_MOVABLE, memref.DeallocOp))
+
+
+def _reads_constant(access: func.CallOp) -> bool:
+    """Whether the host access `access` (`charl_gpu_access_<T>(buffer, writes)`) reads a constant
+    global (the message of a run-time check): no kernel writes it, so launches may move across it."""
+    buffer, writes = access.operands
+    flag = writes.owner
+    if not isinstance(flag, arith.ConstantOp) or flag.value != IntegerAttr(0, writes.type):
+        return False
+    while isinstance(buffer.owner, memref.CastOp):
+        buffer = buffer.owner.source
+    source = buffer.owner
+    if not isinstance(source, memref.GetGlobalOp):
+        return False
+    found = SymbolTable.lookup_symbol(source, source.name_)
+    return isinstance(found, memref.GlobalOp) and found.constant is not None
 
 
 def _simple_map(map_: AffineMap) -> bool:
@@ -127,7 +146,7 @@ def _stored_elsewhere(y: SSAValue, pair: tuple[Operation, Operation]) -> bool:
     """Whether `y` (or a view of it) is used by more than the pair, views and deallocations."""
     if not isinstance(y.owner, memref.AllocOp):
         return True
-    users = [user for _, user in _uses_through(y, VIEWS) if user is not None]
+    users = [user for _, user in uses_through(y, VIEWS) if user is not None]
     return any(user not in pair and not isinstance(user, memref.DeallocOp) for user in users)
 
 
@@ -141,7 +160,7 @@ def find(qgemm: Operation, sites: PointsTo) -> Epilogue | None:
     between: list[Operation] = []
     op = qgemm.next_op
     while op is not None and not isinstance(op, GenericOp):
-        if not _movable(op):
+        if not movable(op):
             return None
         between.append(op)
         op = op.next_op

@@ -24,6 +24,12 @@ layer_norm (mean, variance, normalize), softmax (max, sum of exponentials, norma
 activations' quantization before an integer matmul (absmax with its `/ 127`, quantize) are such
 chains. Anything else keeps one kernel per op.
 
+Besides, a chain may hold *inline* elementwise ops (`_gpu_rows_inline`) read by its later ops only
+at the element they write: the scale before softmax, layer_norm's normalization before the
+quantization of its output. Rows are compared with their loops of size 1 left out (`inline.key`),
+and besides the ops above, ops that touch no buffer a kernel writes may sit between the chain's
+ops (`_gpu_epilogue.movable`: run-time checks; deallocations move after the carrier).
+
 `group` wraps each chain into a *carrier*: a transient `linalg.generic` without operands, marked
 `ROWS`, that holds the chain's ops in its body in place of `final`, so that the launch machinery
 (`_gpu_host.launch`) captures their operands and makes one kernel of them (`_gpu_rows_kernel`).
@@ -51,13 +57,14 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.dialects.linalg.ops import FillOp, GenericOp, YieldOp
 from xdsl.ir import Block, Operation, Region, SSAValue
-from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineMap
+from xdsl.ir.affine import AffineDimExpr, AffineMap
 from xdsl.rewriter import InsertPoint, Rewriter
-from xdsl.utils.exceptions import PassFailedException
 
+from passes import _gpu_rows_inline as inline
+from passes._gpu_epilogue import movable
 from passes._gpu_reduce import INIT, LANES, is_epilogue, loop_product, recognize
 from passes._loops_structure import Structured, fill_constant, loop_bound_sources, structured_view
-from passes._plan_alias import OTHER, VIEWS, PointsTo, points_to
+from passes._plan_alias import OTHER, PointsTo, points_to
 
 ROWS = "charl.rows"
 """On a carrier: the lanes (invocations of one workgroup) per row."""
@@ -65,9 +72,6 @@ STORE = "charl.row_store"
 """On a reduction of a chain: its output is used outside the chain, so the kernel stores it."""
 MIN_LANES = 32
 """The fewest lanes a row gets (rows of at most 32 elements)."""
-
-_INERT = (*VIEWS, memref.AllocOp, memref.DimOp, arith.ConstantOp)
-"""Ops that may sit between the ops of a chain: they neither read nor write memory."""
 
 
 def row_map(n: int) -> AffineMap:
@@ -107,34 +111,25 @@ def invocations(b: Builder, carrier: GenericOp) -> SSAValue:
     return b.insert(arith.MuliOp(rows, lanes)).result
 
 
-def _bounds(view: Structured) -> list[tuple[SSAValue | None, int, int]] | None:
-    """Each loop's static size, or the operand and dimension it is measured on; None without bounds."""
-    try:
-        sources = loop_bound_sources(view)
-    except PassFailedException:
-        return None
-    return [(None, 0, size) if size != DYNAMIC_INDEX else (value, dim, size) for value, dim, size in sources]
-
-
 def _is_final(op: Operation) -> bool:
     if not isinstance(op, GenericOp) or op.library_call is not None or not op.outputs:
         return False
     view = structured_view(op)
     n = view.num_loops
-    if n < 1 or any(view.reductions) or _bounds(view) is None:
+    if n < 1 or any(view.reductions) or inline.key(view) is None:
         return False
     return all(view.output_map(k) == AffineMap.identity(n) for k in range(len(view.outputs)))
 
 
-def _is_reduction(op: Operation, final: Structured) -> bool:
-    """Whether `op` reduces the columns of `final`'s rows into one element per row."""
+def _is_reduction(op: Operation, key: list[inline.Bound]) -> bool:
+    """Whether `op` reduces the columns of the chain's rows (`inline.key`) into one element per row."""
     if not isinstance(op, GenericOp) or op.library_call is not None or len(op.outputs) != 1:
         return False
     view = structured_view(op)
-    n = final.num_loops
-    if view.reductions != (False,) * (n - 1) + (True,) or view.output_map(0) != row_map(n):
+    n = view.num_loops
+    if n < 1 or view.reductions != (False,) * (n - 1) + (True,) or view.output_map(0) != row_map(n):
         return False
-    return recognize(view) is not None and _bounds(view) == _bounds(final)
+    return recognize(view) is not None and inline.key(view) == key
 
 
 @dataclass
@@ -145,8 +140,13 @@ class Chain:
     ops: list[GenericOp]
     fills: dict[GenericOp, FillOp] = field(default_factory=dict[GenericOp, FillOp])
     stored: list[GenericOp] = field(default_factory=list[GenericOp])
-    views: dict[tuple[GenericOp, int], SSAValue] = field(default_factory=dict[tuple[GenericOp, int], SSAValue])
-    """Inputs (op, input number) that read a per-row buffer through a view (`row_source`)."""
+    views: dict[tuple[GenericOp, int], tuple[SSAValue, AffineMap]] = field(
+        default_factory=dict[tuple[GenericOp, int], tuple[SSAValue, AffineMap]]
+    )
+    """Inputs (op, input number) that read a per-row buffer through a view, and the buffer and
+    map that read the same element (`_row_read`)."""
+    inline: list[GenericOp] = field(default_factory=list[GenericOp])
+    """Elementwise ops computed where the later ops read them (`_gpu_rows_inline`)."""
 
     @property
     def reductions(self) -> list[GenericOp]:
@@ -155,7 +155,8 @@ class Chain:
 
 def _parse(ops: list[Operation], final: GenericOp) -> Chain | None:
     """`ops + [final]` as a chain (structure only), or None."""
-    fview = structured_view(final)
+    key = inline.key(structured_view(final))
+    assert key is not None
     chain = Chain([])
     pending: FillOp | None = None
     reduction: GenericOp | None = None
@@ -164,7 +165,7 @@ def _parse(ops: list[Operation], final: GenericOp) -> Chain | None:
             if pending is not None or fill_constant(op) is None:
                 return None
             pending, reduction = op, None
-        elif _is_reduction(op, fview):
+        elif _is_reduction(op, key):
             assert isinstance(op, GenericOp)
             if pending is not None:
                 if pending.outputs[0] is not op.outputs[0] or INIT in op.attributes:
@@ -175,9 +176,14 @@ def _parse(ops: list[Operation], final: GenericOp) -> Chain | None:
         elif pending is None and reduction is not None and is_epilogue(op, reduction.outputs[0]):
             assert isinstance(op, GenericOp)
             chain.ops.append(op)
+        elif pending is None and inline.is_inline(op, key):
+            assert isinstance(op, GenericOp)
+            chain.ops.append(op)
+            chain.inline.append(op)
+            reduction = None
         else:
             return None
-    if pending is not None or not chain.ops:
+    if pending is not None or not chain.ops or chain.ops[-1] in chain.inline:
         return None
     chain.ops.append(final)
     return chain
@@ -189,57 +195,57 @@ def _disjoint(a: SSAValue, b: SSAValue, sites: PointsTo) -> bool:
 
 
 def _row_local(chain: Chain, sites: PointsTo) -> bool:
-    """Whether every read of a buffer the chain writes stays in its row (see the module's doc)."""
+    """Whether every read of a buffer the chain writes stays in its row, and every read of an
+    inline op's output at its element (see the module's doc)."""
     final = chain.ops[-1]
     n = structured_view(final).num_loops
     written = [r.outputs[0] for r in chain.reductions] + list(final.outputs)
     if len(set(written)) != len(written) or any(not _disjoint(a, b, sites) for a, b in combinations(written, 2)):
         return False
-    produced: set[SSAValue] = set()
+    hidden = [e.outputs[0] for e in chain.inline]
+    if any(not inline.unobservable(p, chain.ops, final) for p in hidden):
+        return False
+    produced: dict[SSAValue, Structured] = {}
+    elements: dict[SSAValue, GenericOp] = {}
     for op in chain.ops:
         view = structured_view(op)
-        if op is not final and not any(view.reductions):
+        if op is not final and not any(view.reductions) and op not in chain.inline:
             continue  # an epilogue, in place on the reduction's output
         for k, (value, map_) in enumerate(zip(view.inputs, view.maps, strict=False)):
-            if not isinstance(value.type, MemRefType):
+            if not isinstance(value.type, MemRefType) or inline.element_read(value, map_, view, elements):
                 continue
-            source = row_source(value, map_, n)
-            if source in produced:
-                if source is not value:
-                    chain.views[(op, k)] = source
+            read = _row_read(value, map_, view, produced)
+            if read is not None:
+                if read[0] is not value:
+                    chain.views[(op, k)] = read
                 ok = True
-            elif value in produced:
+            elif value in produced or inline.unit_view_source(value) in elements:
                 ok = False
             elif value in final.outputs:
-                ok = map_ == AffineMap.identity(n)
+                ok = map_ == AffineMap.identity(n) and view.num_loops == n
             else:
-                ok = value not in written and all(_disjoint(value, w, sites) for w in written)
+                ok = value not in written and all(_disjoint(value, w, sites) for w in written + hidden)
             if not ok:
                 return False
-        if op is not final:
-            produced.add(op.outputs[0])
+        if op in chain.inline:
+            elements[op.outputs[0]] = op
+        elif op is not final:
+            produced[op.outputs[0]] = view
     return True
 
 
-def row_source(value: SSAValue, map_: AffineMap, n: int) -> SSAValue | None:
-    """The per-row buffer whose element at the row (`row_map(n)`) is what `value` read at `map_`
-    holds: `value` itself, or the buffer it views with unit dimensions added (`expand_shape`, as
-    `keepdims: true` makes), those dimensions indexed at 0. None for other reads."""
-    if map_ == row_map(n):
-        return value
-    view = value.owner
-    if not isinstance(view, memref.ExpandShapeOp) or not isinstance(value.type, MemRefType):
+def _row_read(
+    value: SSAValue, map_: AffineMap, reader: Structured, produced: dict[SSAValue, Structured]
+) -> tuple[SSAValue, AffineMap] | None:
+    """The reduction output (in `produced`, with its op) and the map through which `reader` reads the
+    element that `value` at `map_` reads, when that is the reduction's element at the reader's row:
+    `value` itself or a view of it with unit dimensions added (`expand_shape`, as `keepdims: true`
+    makes). None for other reads."""
+    source = inline.unit_view_source(value)
+    writer = produced.get(source)
+    if writer is None or not inline.same_element(writer, source, value, map_, reader):
         return None
-    kept = [
-        (expr, size)
-        for expr, size in zip(map_.results, value.type.get_shape(), strict=True)
-        if not (size == 1 and isinstance(expr, AffineConstantExpr) and expr.value == 0)
-    ]
-    source_type = view.src.type
-    assert isinstance(source_type, MemRefType)
-    if [size for _, size in kept] != list(source_type.get_shape()):
-        return None
-    return view.src if AffineMap(n, 0, tuple(expr for expr, _ in kept)) == row_map(n) else None
+    return source, writer.output_map(0).compose(inline.loop_map(writer, reader))
 
 
 def _stored(reduction: GenericOp, chain: Chain) -> bool:
@@ -265,8 +271,8 @@ def chain_ending_at(final: Operation, sites: PointsTo) -> Chain | None:
     assert isinstance(final, GenericOp)
     before: list[Operation] = []
     op = final.prev_op
-    while isinstance(op, (*_INERT, FillOp, GenericOp)) and not is_carrier(op):
-        if not isinstance(op, _INERT):
+    while isinstance(op, (FillOp, GenericOp)) and not is_carrier(op) or op is not None and movable(op):
+        if isinstance(op, (FillOp, GenericOp)):
             before.append(op)
         op = op.prev_op
     before.reverse()
@@ -297,11 +303,13 @@ def wrap(chain: Chain) -> GenericOp:
         Rewriter.erase_op(fill)
     for reduction in chain.stored:
         reduction.attributes[STORE] = UnitAttr()
-    for (op, k), source in chain.views.items():
+    for (op, k), (source, map_) in chain.views.items():
         op.operands[k] = source  # the same element, read from the buffer at the row
         maps = list(op.indexing_maps.data)
-        maps[k] = AffineMapAttr(row_map(len(op.iterator_types.data)))
+        maps[k] = AffineMapAttr(map_)
         op.indexing_maps = ArrayAttr(maps)
+    _move_deallocs(chain, carrier)
+    _fuse_inline(chain)
     for op in chain.ops:
         op.detach()
         carrier.body.block.add_op(op)
@@ -309,11 +317,34 @@ def wrap(chain: Chain) -> GenericOp:
     return carrier
 
 
+def _fuse_inline(chain: Chain) -> None:
+    """Fuses each inline op into the later ops of the chain (`_gpu_rows_inline.fuse_into`), which
+    then leaves `chain.ops`."""
+    for e in range(len(chain.inline)):
+        op = chain.inline[e]
+        replaced = inline.fuse_into(op, chain.ops[chain.ops.index(op) + 1 :])
+        chain.ops = [replaced.get(o, o) for o in chain.ops if o is not op]
+        chain.inline = [replaced.get(o, o) for o in chain.inline]
+
+
+def _move_deallocs(chain: Chain, carrier: GenericOp) -> None:
+    """Moves the deallocations between the chain's first op and the carrier after the carrier."""
+    op = chain.ops[0].next_op
+    while op is not None and op is not carrier:
+        after = op.next_op
+        if isinstance(op, memref.DeallocOp):
+            op.detach()
+            Rewriter.insert_op(op, InsertPoint.after(carrier))
+        op = after
+
+
 def group(fn: func.FuncOp) -> int:
-    """Wraps every row chain of `fn` into its carrier; the number of chains."""
+    """Wraps every row chain of `fn` into its carrier; the number of chains. Later chains are taken
+    first, so that a chain's `final` may be an inline op of the next (layer_norm's before the
+    quantization of its output)."""
     sites = points_to(fn)
     count = 0
-    for op in list(fn.walk()):
+    for op in reversed(list(fn.walk())):
         if op.parent is not None and not isinstance(op.parent_op(), GenericOp):
             chain = chain_ending_at(op, sites)
             if chain is not None:

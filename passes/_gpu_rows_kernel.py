@@ -77,9 +77,8 @@ def body(then: Block, carrier: GenericOp, mapping: dict[SSAValue, SSAValue], lin
         then.add_op(chain[-1])
     then.add_op(scf.YieldOp())
     final = structured_view(chain[-1])
-    rows = list(range(final.num_loops - 1))
     totals: dict[SSAValue, SSAValue] = {}
-    ids: dict[int, SSAValue] = {}
+    row: SSAValue | None = None
     lane: SSAValue | None = None
     stages = [k for k, op in enumerate(chain[:-1]) if any(structured_view(op).reductions)]
     for k, at in enumerate(stages):
@@ -90,10 +89,10 @@ def body(then: Block, carrier: GenericOp, mapping: dict[SSAValue, SSAValue], lin
         assert found is not None
         nest = ReduceNest(view, *found, linear, epilogues, lanes)
         b = Builder(InsertPoint.before(op))
-        if lane is None:
+        if row is None or lane is None:
             row, lane = nest.place(b)
             row.name_hint = "row"
-            ids = split(nest, b, row, rows)
+        ids = split(nest, b, row, list(range(view.num_loops - 1)))  # each op's own rows (`_gpu_rows_inline.key`)
         env = nest._load_ready_inputs(b, Env(dims=ids, loaded=_reads(view, totals)))
         red = nest.tree(b, nest.partial(b, env, lane), lane)
         b.insert(gpu.BarrierOp())
@@ -105,5 +104,7 @@ def body(then: Block, carrier: GenericOp, mapping: dict[SSAValue, SSAValue], lin
         totals[view.outputs[0]] = total
         for done in [*epilogues, op]:
             Rewriter.erase_op(done)
-    assert lane is not None
-    _Columns(final, lane, lanes).emit_in(Env(dims=ids, loaded=_reads(final, totals)))
+    assert row is not None and lane is not None
+    columns = _Columns(final, lane, lanes)
+    ids = split(columns, Builder(InsertPoint.before(chain[-1])), row, list(range(final.num_loops - 1)))
+    columns.emit_in(Env(dims=ids, loaded=_reads(final, totals)))

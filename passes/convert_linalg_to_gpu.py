@@ -58,7 +58,9 @@ class ConvertLinalgToGpuPass(ModulePass):
     its kernel, and so is an in-place elementwise op right after a templated reduction on its output
     alone (`_gpu_reduce.epilogue_of`). A chain of row-wise ops (reductions over the last axis read
     only at their own row, then an elementwise op: layer_norm, softmax, the activations'
-    quantization) becomes one kernel with a workgroup per row (`_gpu_rows`). An elementwise op
+    quantization) becomes one kernel with a workgroup per row (`_gpu_rows`), elementwise ops that
+    it alone reads at the element computed inside it (`_gpu_rows_inline`: the scale before
+    softmax, layer_norm before the quantization of its output). An elementwise op
     after an integer matmul that reads its output at the element it writes (the bias, the residual,
     gelu) is applied by the matmul's kernel as it stores each element (`_gpu_epilogue`).
 
