@@ -53,7 +53,7 @@ def test_launches() -> None:
     plans = launches(SOURCE)
     forms = {name: [kind for kind, _ in plan] for name, plan in plans.items()}
     assert plans["scaled"] == [("rows", "768")], plans["scaled"]  # 12 rows of 64 lanes, no scale kernel
-    assert forms["scaled_by"] == ["plain", "rows"], plans["scaled_by"]  # the plain one: a dead fill of `s`
+    assert forms["scaled_by"] == ["rows"], plans["scaled_by"]  # the dead fill of `s` broadcast is dropped
     assert forms["norm_quant"] == ["rows"], plans["norm_quant"]  # layer_norm and the quantization
     assert forms["norm_prod"] == ["rows", "qgemm"], plans["norm_prod"]
     # Refused: the scaled scores and the normalized activations are returned too.
