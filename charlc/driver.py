@@ -371,7 +371,8 @@ def reporting_errors(source: Source, err: TextIO, action: Callable[[], T]) -> T 
 
 
 def stats_table(program: Program, cached: bool) -> str:
-    """`--stats`: wall time of each compile phase and of the run, the kernel count, the cache."""
+    """`--stats`: wall time of each compile phase and of the run, the kernel count, the memory plan,
+    on the gpu the runtime's counters (launches, dispatches, submits, transfers), the cache."""
     rows = program.timings.rows
     compile_rows = {k: v for k, v in rows.items() if k != "run"}
     width = max(len("compile total"), *(len(k) for k in rows))
@@ -381,6 +382,12 @@ def stats_table(program: Program, cached: bool) -> str:
     lines.append(f"  {'run':<{width}}  {rows.get('run', 0.0):>10.2f}")
     lines.append(f"  kernels: {program.kernels} (linalg ops at the linalg stage)")
     lines += [f"  memory {line}" for line in program.memory]
+    gpu = program.jit.gpu
+    if gpu is not None:
+        lines.append(
+            f"  gpu: {gpu.launches} launches, {gpu.dispatches} dispatches, {gpu.submits} submits,"
+            f" {gpu.uploads} uploads, {gpu.readbacks} read-backs, {gpu.hook_calls} runtime calls into Python"
+        )
     cache = ("hit" if program.cache_hit else "miss") if cached else "off"
     lines.append(f"  cache: {cache}")
     return "\n".join(lines)

@@ -119,6 +119,21 @@ def test_stats(tmp_path: Path) -> None:
     assert lines[-1].strip() == "cache: off"
 
 
+def test_gpu_stats_count_launches_and_transfers(tmp_path: Path) -> None:
+    """On the gpu, --stats adds the runtime's counters: a fill and ten in-place launches in one
+    batch, one submit and one read-back for the print, and few calls from the C runtime into Python."""
+    from gpu_util import gpu_context
+
+    gpu_context()
+    text = "let mut x = zeros([4])\nfor i in 0..10 { x = x * 2.0 + 1.0 }\nprint(x)\n"
+    r = charlc("run", write(tmp_path, "g.ch", text), "--target=gpu", "--stats", "--no-cache", cache=tmp_path / "c")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "[1023. 1023. 1023. 1023.]\n"
+    (line,) = [line.split() for line in r.stderr.splitlines() if line.strip().startswith("gpu:")]
+    assert line[1:7] == ["11", "launches,", "11", "dispatches,", "1", "submits,"], line
+    assert int(line[7]) <= 1 and line[9:11] == ["1", "read-backs,"] and int(line[11]) <= 10, line
+
+
 def test_random_numbers_are_the_same_at_every_optimization_level(tmp_path: Path) -> None:
     text = "print(random_normal([3, 4], seed: 2), random_uniform([5], seed: 3), random_int([6], 0, 9, seed: 4))\n"
     path = write(tmp_path, "o.ch", text)
