@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import func, scf, tensor
 from xdsl.dialects.builtin import FunctionType, ModuleOp
-from xdsl.ir import Attribute, Operation
+from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
@@ -91,7 +91,18 @@ _PURE_DIALECTS = ("tensor", "linalg", "bufferization", "arith", "math")
 
 def _drop_dead_values(function: func.FuncOp) -> None:
     """Erases tensor computations nothing uses (last first, so that whole dead chains go): ops of
-    the tensor, linalg and bufferization dialects and tensor constants, without side effects inside."""
+    the tensor, linalg and bufferization dialects and tensor constants, without side effects inside.
+    A linalg result that is only measured (`tensor.dim`: a broadcast that fusion folded into its
+    consumer, kept for a shape check) is measured on its `tensor.empty` init instead, so that it is
+    not computed."""
+    for dim in [o for o in function.walk() if isinstance(o, tensor.DimOp)]:
+        owner = dim.source.owner
+        if not isinstance(owner, Operation) or not is_linalg(owner) or len(owner.results) != 1:
+            continue
+        (init,) = getattr(owner, "outputs", (None,))
+        measured_only = all(isinstance(use.operation, tensor.DimOp) for use in dim.source.uses)
+        if measured_only and isinstance(init, SSAValue) and isinstance(init.owner, tensor.EmptyOp):
+            dim.operands = [init, *dim.operands[1:]]
     for op in reversed(list(function.walk())):
         if not op.results or any(r.uses for r in op.results) or op.parent_op() is None:
             continue

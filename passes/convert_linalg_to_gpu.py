@@ -41,19 +41,6 @@ def _absorb_fills(fn: func.FuncOp) -> None:
             fill.erase()
 
 
-def _drop_dead_fills(fn: func.FuncOp) -> None:
-    """Erases each `linalg.fill` of an allocation that nothing else reads or writes (only its sizes
-    are asked for, then it is freed): a broadcast that fusion folded into its consumer leaves one
-    behind for the shape check (`attend`'s score scale), and on the GPU it would be a launch."""
-    for fill in [o for o in fn.walk() if isinstance(o, FillOp)]:
-        buffer = fill.outputs[0]
-        if isinstance(buffer.owner, memref.AllocOp) and all(
-            use.operation is fill or isinstance(use.operation, memref.DimOp | memref.DeallocOp) for use in buffer.uses
-        ):
-            fill.detach()
-            fill.erase()
-
-
 def _in_carrier(op: Operation) -> bool:
     """Whether `op` is one of the ops a carrier (a row chain, a qgemm with its epilogue) holds."""
     parent = op.parent_op()
@@ -75,8 +62,7 @@ class ConvertLinalgToGpuPass(ModulePass):
     it alone reads at the element computed inside it (`_gpu_rows_inline`: the scale before
     softmax, layer_norm before the quantization of its output). An elementwise op
     after an integer matmul that reads its output at the element it writes (the bias, the residual,
-    gelu) is applied by the matmul's kernel as it stores each element (`_gpu_epilogue`). A fill of
-    an allocation that is never read (only its sizes are) is erased.
+    gelu) is applied by the matmul's kernel as it stores each element (`_gpu_epilogue`).
 
     Requires: buffer semantics (the `buffers` stage). Guarantees: no linalg op and no
     `memref.copy` remains in host functions; kernels hold only gpu, scf, arith, math and memref
@@ -94,7 +80,6 @@ class ConvertLinalgToGpuPass(ModulePass):
         functions = [f for f in op.ops if isinstance(f, func.FuncOp) and f.body.blocks]
         table = KernelTable(op)
         for fn in functions:
-            _drop_dead_fills(fn)
             _absorb_fills(fn)
             _gpu_epilogue.group(fn, points_to(fn))
             guard_host_accesses(op, fn)
